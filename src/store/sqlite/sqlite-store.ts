@@ -1,0 +1,313 @@
+/**
+ * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a write is on
+ * disk when its promise resolves. Reads are synchronous prepared statements (microseconds);
+ * writes go through GroupCommit so concurrent requests share one fsync.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import DatabaseCtor from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import type { NewTask, Task, TaskEvent } from '../../core/task.js';
+import type {
+  Account, ApiKeyRecord, ClaimOptions, NewAccountWithKey, QueueStats, Store, TaskListQuery, TaskUpdate, Voice,
+} from '../store.js';
+import { GroupCommit } from './group-commit.js';
+import { MIGRATIONS } from './migrations/index.js';
+import { TASK_COLUMNS, fromRow, toRow, type TaskRow } from './rows.js';
+
+const UPDATABLE = TASK_COLUMNS.filter((c) => c !== 'id' && c !== 'account_id' && c !== 'created_at');
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database;
+  private readonly writes: GroupCommit;
+  private readonly stmts = new Map<string, Statement>();
+
+  constructor(file: string) {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    this.db = new DatabaseCtor(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.writes = new GroupCommit(this.db);
+  }
+
+  private q(sql: string): Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  async migrate(): Promise<void> {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)');
+    const applied = new Set(
+      (this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+    );
+    for (const m of MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+      }).immediate();
+    }
+  }
+
+  async close(): Promise<void> {
+    // let queued writes land before the handle goes away
+    while (this.writes.pending > 0) await new Promise((r) => setImmediate(r));
+    if (this.db.open) this.db.close();
+  }
+
+  async ping(): Promise<void> {
+    this.q('SELECT 1').get();
+  }
+
+  getOrCreateSetting(name: string, create: () => string): Promise<string> {
+    return this.writes.write(() => {
+      const row = this.q('SELECT value FROM settings WHERE name = ?').get(name) as { value: string } | undefined;
+      if (row) return row.value;
+      const value = create();
+      this.q('INSERT INTO settings (name, value) VALUES (?, ?)').run(name, value);
+      return value;
+    });
+  }
+
+  createAccountWithKey({ account, key, keyHash, webhookSecret }: NewAccountWithKey): Promise<void> {
+    return this.writes.write(() => {
+      this.q('INSERT INTO accounts (id, name, credits_balance, webhook_secret, created_at) VALUES (?, ?, ?, ?, ?)').run(
+        account.id, account.name, account.credits_balance, webhookSecret, account.created_at,
+      );
+      this.insertKey(key, keyHash);
+    });
+  }
+
+  addKey(key: ApiKeyRecord, keyHash: string): Promise<void> {
+    return this.writes.write(() => this.insertKey(key, keyHash));
+  }
+
+  private insertKey(key: ApiKeyRecord, keyHash: string): void {
+    this.q(
+      'INSERT INTO api_keys (id, account_id, name, prefix, key_hash, rate_limit, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(key.id, key.account_id, key.name, key.prefix, keyHash, key.rate_limit, key.created_at, key.revoked_at);
+  }
+
+  async findKeyByHash(keyHash: string): Promise<{ key: ApiKeyRecord; account: Account } | null> {
+    const row = this.q(
+      `SELECT k.id, k.account_id, k.name, k.prefix, k.rate_limit, k.created_at, k.revoked_at,
+              a.name AS account_name, a.credits_balance, a.created_at AS account_created_at
+       FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.key_hash = ?`,
+    ).get(keyHash) as Record<string, any> | undefined;
+    if (!row) return null;
+    return {
+      key: {
+        id: row.id, account_id: row.account_id, name: row.name, prefix: row.prefix,
+        rate_limit: row.rate_limit, created_at: row.created_at, revoked_at: row.revoked_at,
+      },
+      account: { id: row.account_id, name: row.account_name, credits_balance: row.credits_balance, created_at: row.account_created_at },
+    };
+  }
+
+  async listKeys(accountId?: string): Promise<ApiKeyRecord[]> {
+    const cols = 'id, account_id, name, prefix, rate_limit, created_at, revoked_at';
+    return (accountId
+      ? this.q(`SELECT ${cols} FROM api_keys WHERE account_id = ? ORDER BY created_at`).all(accountId)
+      : this.q(`SELECT ${cols} FROM api_keys ORDER BY created_at`).all()) as ApiKeyRecord[];
+  }
+
+  revokeKey(idOrPrefix: string, now: number): Promise<ApiKeyRecord | null> {
+    return this.writes.write(() => {
+      const rows = this.q('SELECT id FROM api_keys WHERE id = ? OR prefix = ?').all(idOrPrefix, idOrPrefix) as { id: string }[];
+      if (rows.length !== 1) return null;
+      const id = rows[0]!.id;
+      this.q('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(now, id);
+      return this.q('SELECT id, account_id, name, prefix, rate_limit, created_at, revoked_at FROM api_keys WHERE id = ?').get(id) as ApiKeyRecord;
+    });
+  }
+
+  async getAccount(id: string): Promise<Account | null> {
+    return (this.q('SELECT id, name, credits_balance, created_at FROM accounts WHERE id = ?').get(id) as Account | undefined) ?? null;
+  }
+
+  async getWebhookSecret(accountId: string): Promise<string | null> {
+    const row = this.q('SELECT webhook_secret FROM accounts WHERE id = ?').get(accountId) as { webhook_secret: string } | undefined;
+    return row?.webhook_secret ?? null;
+  }
+
+  async countKeys(): Promise<number> {
+    return (this.q('SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NULL').get() as { n: number }).n;
+  }
+
+  private insertStmt(): Statement {
+    return this.q(`INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map((c) => '@' + c).join(', ')})`);
+  }
+
+  private appendEvent(t: Task, type: string): void {
+    this.q('INSERT INTO task_events (task_id, type, status, progress, at) VALUES (?, ?, ?, ?, ?)').run(
+      t.id, type, t.status, t.progress, Date.now(),
+    );
+  }
+
+  insertTasks(tasks: NewTask[], event: string): Promise<Task[]> {
+    return this.writes.write(() => {
+      const ins = this.insertStmt();
+      return tasks.map((t) => {
+        const info = ins.run(toRow(t));
+        const stored: Task = { ...t, run_id: Number(info.lastInsertRowid), version: 1 };
+        this.appendEvent(stored, event);
+        return stored;
+      });
+    });
+  }
+
+  async getTask(id: string, accountId?: string): Promise<Task | null> {
+    const row = (accountId === undefined
+      ? this.q('SELECT * FROM tasks WHERE id = ?').get(id)
+      : this.q('SELECT * FROM tasks WHERE id = ? AND account_id = ?').get(id, accountId)) as TaskRow | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  async findByIdempotencyKey(accountId: string, key: string): Promise<Task | null> {
+    const row = this.q('SELECT * FROM tasks WHERE account_id = ? AND idempotency_key = ?').get(accountId, key) as TaskRow | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  async getTaskByRunId(runId: number, accountId: string): Promise<Task | null> {
+    const row = this.q('SELECT * FROM tasks WHERE run_id = ? AND account_id = ?').get(runId, accountId) as TaskRow | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  async listTasks(q: TaskListQuery): Promise<Task[]> {
+    const where = ['account_id = ?'];
+    const args: unknown[] = [q.accountId];
+    if (q.status && q.status.length > 0) {
+      where.push(`status IN (${q.status.map(() => '?').join(', ')})`);
+      args.push(...q.status);
+    }
+    if (q.capability) {
+      where.push('capability = ?');
+      args.push(q.capability);
+    }
+    if (q.before) {
+      where.push('id < ?');
+      args.push(q.before);
+    }
+    args.push(q.limit);
+    const rows = this.q(`SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...args) as TaskRow[];
+    return rows.map(fromRow);
+  }
+
+  claimTasks(o: ClaimOptions): Promise<Task[]> {
+    return this.writes.write(() => {
+      const modelFilter = o.models ? ` AND model IN (${o.models.map(() => '?').join(', ')})` : '';
+      const rows = this.q(
+        `SELECT * FROM tasks WHERE status = 'queued' AND run_after <= ?${modelFilter} ORDER BY priority DESC, run_id LIMIT ?`,
+      ).all(o.now, ...(o.models ?? []), o.limit) as TaskRow[];
+      const upd = this.q(
+        `UPDATE tasks SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, @now),
+           progress = COALESCE(progress, 0), lease_owner = @owner, lease_token = @token, lease_until = @until,
+           version = version + 1
+         WHERE run_id = @run_id AND status = 'queued'`,
+      );
+      return rows.map((r) => {
+        const token = o.newToken();
+        upd.run({ now: o.now, owner: o.owner, token, until: o.leaseUntil, run_id: r.run_id });
+        const t = fromRow({
+          ...r, status: 'running', attempts: (r.attempts as number) + 1, started_at: r.started_at ?? o.now,
+          progress: r.progress ?? 0, lease_owner: o.owner, lease_token: token, lease_until: o.leaseUntil,
+          version: (r.version as number) + 1,
+        });
+        this.appendEvent(t, 'task.running');
+        return t;
+      });
+    });
+  }
+
+  updateTask(u: TaskUpdate): Promise<Task | null> {
+    return this.writes.write(() => {
+      const row = toRow(u.next);
+      const sets = UPDATABLE.map((c) => `${c} = @${c}`).join(', ');
+      const leaseGuard = u.expectLeaseToken === undefined ? '' : ' AND lease_token IS @expect_lease';
+      const info = this.q(
+        `UPDATE tasks SET ${sets}, version = version + 1 WHERE id = @id AND status = @expect_status${leaseGuard}`,
+      ).run({ ...row, expect_status: u.expectStatus, ...(u.expectLeaseToken === undefined ? {} : { expect_lease: u.expectLeaseToken }) });
+      if (info.changes === 0) return null;
+      const stored = fromRow(this.q('SELECT * FROM tasks WHERE id = ?').get(u.next.id) as TaskRow);
+      if (u.event) this.appendEvent(stored, u.event);
+      return stored;
+    });
+  }
+
+  renewLeases(owner: string, ids: string[], leaseUntil: number): Promise<string[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.writes.write(() => {
+      const upd = this.q(`UPDATE tasks SET lease_until = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`);
+      return ids.filter((id) => upd.run(leaseUntil, id, owner).changes === 1);
+    });
+  }
+
+  async findExpiredLeases(now: number, limit: number): Promise<Task[]> {
+    return (this.q(`SELECT * FROM tasks WHERE status = 'running' AND lease_until < ? ORDER BY lease_until LIMIT ?`).all(now, limit) as TaskRow[]).map(fromRow);
+  }
+
+  async findOverdue(now: number, limit: number): Promise<Task[]> {
+    return (this.q(
+      `SELECT * FROM tasks WHERE status IN ('pending', 'queued') AND started_at IS NULL AND expires_at < ? ORDER BY expires_at LIMIT ?`,
+    ).all(now, limit) as TaskRow[]).map(fromRow);
+  }
+
+  async nextRunAfter(now: number): Promise<number | null> {
+    const row = this.q(`SELECT min(run_after) AS t FROM tasks WHERE status = 'queued' AND run_after > ?`).get(now) as { t: number | null };
+    return row.t;
+  }
+
+  async listEvents(taskId: string, afterSeq: number): Promise<TaskEvent[]> {
+    return this.q('SELECT seq, task_id, type, status, progress, at FROM task_events WHERE task_id = ? AND seq > ? ORDER BY seq').all(
+      taskId, afterSeq,
+    ) as TaskEvent[];
+  }
+
+  async queueStats(): Promise<QueueStats[]> {
+    return this.q(
+      `SELECT model, sum(status = 'queued') AS queued, sum(status = 'running') AS running,
+              min(CASE WHEN status = 'queued' THEN created_at END) AS oldest_queued_at
+       FROM tasks WHERE status IN ('queued', 'running') GROUP BY model ORDER BY model`,
+    ).all() as QueueStats[];
+  }
+
+  async queuePosition(task: Task): Promise<number | null> {
+    if (task.status !== 'queued') return null;
+    const row = this.q(
+      `SELECT count(*) AS n FROM tasks WHERE status = 'queued' AND model = ?
+         AND (priority > ? OR (priority = ? AND run_id < ?))`,
+    ).get(task.model, task.priority, task.priority, task.run_id) as { n: number };
+    return row.n + 1;
+  }
+
+  async listVoices(accountId: string): Promise<Voice[]> {
+    return (this.q('SELECT * FROM voices WHERE account_id = ? ORDER BY created_at').all(accountId) as Record<string, any>[]).map(voiceFromRow);
+  }
+
+  async getVoice(id: string, accountId: string): Promise<Voice | null> {
+    const row = this.q('SELECT * FROM voices WHERE id = ? AND account_id = ?').get(id, accountId) as Record<string, any> | undefined;
+    return row ? voiceFromRow(row) : null;
+  }
+
+  insertVoices(voices: Voice[]): Promise<void> {
+    return this.writes.write(() => {
+      const ins = this.q(
+        'INSERT INTO voices (id, account_id, name, language, gender, engine, params, sample_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const v of voices) {
+        ins.run(v.id, v.account_id, v.name, v.language, v.gender, v.engine, JSON.stringify(v.params), v.sample_key, v.created_at);
+      }
+    });
+  }
+}
+
+function voiceFromRow(r: Record<string, any>): Voice {
+  return { ...r, params: JSON.parse(r.params) } as Voice;
+}
