@@ -1,0 +1,16 @@
+import crypto from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+
+/** UUID v7: time-ordered (so listings and cursors sort by creation) yet unguessable. */
+export const newTaskId = (): string => uuidv7();
+export const newId = (): string => uuidv7();
+export const newToken = (): string => crypto.randomBytes(12).toString('base64url');
+
+export const newApiKey = (): string => `sk_${crypto.randomBytes(24).toString('base64url')}`;
+export const newWebhookSecret = (): string => `whsec_${crypto.randomBytes(24).toString('base64')}`;
+
+/** API keys carry 192 random bits, so a fast unsalted hash is enough to store them safely. */
+export const hashApiKey = (key: string): string => crypto.createHash('sha256').update(key).digest('hex');
+
+/** A task id as the native API accepts it; anything else is a 404 without touching the store. */
+export const TASK_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

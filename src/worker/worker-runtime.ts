@@ -1,0 +1,166 @@
+/**
+ * The worker: claims queued tasks under a lease, runs each through its provider, heartbeats
+ * the leases it holds, and sweeps the queue for expired leases (crashed workers) and missed
+ * queue deadlines. Idle workers wake on the event bus, not by polling the table hot.
+ */
+import type { Store } from '../store/store.js';
+import type { BlobStorage } from '../storage/blob-storage.js';
+import type { Logger } from '../providers/provider.js';
+import type { TaskService } from '../core/task-service.js';
+import type { ModelRegistry } from '../core/model-registry.js';
+import { newId, newToken } from '../core/ids.js';
+import { retryDelayMs } from '../core/state-machine.js';
+import { TaskExecution } from './task-execution.js';
+
+export interface WorkerOptions {
+  concurrency: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  retryBaseMs: number;
+  shutdownGraceMs: number;
+  /** fallback poll for work this process was not told about (other processes, scheduled retries) */
+  pollMs?: number;
+  sweepMs?: number;
+}
+
+export class WorkerRuntime {
+  readonly owner = `worker-${newId()}`;
+  private readonly running = new Map<string, TaskExecution>();
+  private claiming = false;
+  private claimAgain = false;
+  private stopping = false;
+  private timers: NodeJS.Timeout[] = [];
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private unsubscribe: Array<() => void> = [];
+  private idle: Array<() => void> = [];
+
+  constructor(
+    private readonly tasks: TaskService,
+    private readonly store: Store,
+    private readonly registry: ModelRegistry,
+    private readonly storage: BlobStorage,
+    private readonly log: Logger,
+    private readonly opts: WorkerOptions,
+  ) {}
+
+  start(): void {
+    this.unsubscribe.push(this.tasks.bus.onQueued(() => this.kick()));
+    this.unsubscribe.push(
+      this.tasks.bus.onCancelled((t) => this.running.get(t.id)?.abort('cancelled')),
+    );
+    this.timers.push(setInterval(() => void this.heartbeat(), this.opts.heartbeatMs));
+    this.timers.push(setInterval(() => void this.sweep(), this.opts.sweepMs ?? 1000));
+    this.timers.push(setInterval(() => this.kick(), this.opts.pollMs ?? 1000));
+    for (const t of this.timers) t.unref();
+    void this.sweep().then(() => this.kick());
+    this.log.info({ owner: this.owner, concurrency: this.opts.concurrency }, 'worker started');
+  }
+
+  get active(): number {
+    return this.running.size;
+  }
+
+  /** Claims as many tasks as there are free slots; coalesces bursts of wake-ups into one claim. */
+  kick(): void {
+    if (this.stopping) return;
+    if (this.claiming) {
+      this.claimAgain = true;
+      return;
+    }
+    const free = this.opts.concurrency - this.running.size;
+    if (free <= 0) return;
+    this.claiming = true;
+    this.claimAgain = false;
+    void this.claim(free).finally(() => {
+      this.claiming = false;
+      if (this.claimAgain) this.kick();
+    });
+  }
+
+  private async claim(limit: number): Promise<void> {
+    const now = Date.now();
+    let claimed;
+    try {
+      claimed = await this.store.claimTasks({
+        owner: this.owner, limit, now, leaseUntil: now + this.opts.leaseMs, newToken, models: this.registry.modelIds(),
+      });
+    } catch (err) {
+      this.log.error({ err: String(err) }, 'claim failed; will retry');
+      return;
+    }
+    for (const task of claimed) {
+      this.log.info({ task_id: task.id, from: 'queued', to: 'running', transition: 'claim', attempts: task.attempts, model: task.model }, 'task transition');
+      this.tasks.announce('task.running', task);
+      const provider = this.registry.providerFor(task.model)!;
+      const exec = new TaskExecution(task, provider, this.tasks, this.storage, this.log, this.opts.retryBaseMs);
+      this.running.set(task.id, exec);
+      void exec.run().catch((err) => this.log.error({ task_id: task.id, err: String(err) }, 'task settle failed')).finally(() => {
+        this.running.delete(task.id);
+        if (this.running.size === 0) for (const f of this.idle.splice(0)) f();
+        this.kick();
+      });
+    }
+    // a full claim suggests more work is waiting
+    if (claimed.length === limit) this.claimAgain = true;
+    else await this.scheduleWake();
+  }
+
+  /** sleeps until the earliest retry-after among queued tasks, so backoffs are not late by a poll period */
+  private async scheduleWake(): Promise<void> {
+    const next = await this.store.nextRunAfter(Date.now());
+    if (next === null) return;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(() => this.kick(), Math.max(0, next - Date.now()) + 1);
+    this.wakeTimer.unref();
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.running.size === 0) return;
+    const until = Date.now() + this.opts.leaseMs;
+    const ids = [...this.running.keys()];
+    for (const id of ids) this.running.get(id)?.setLeaseUntil(until);
+    try {
+      const held = new Set(await this.store.renewLeases(this.owner, ids, until));
+      // a lease we no longer hold was cancelled elsewhere or taken over: stop working on it
+      for (const id of ids) if (!held.has(id)) this.running.get(id)?.abort('lost');
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'heartbeat failed');
+    }
+  }
+
+  /** Returns tasks of dead workers to the queue and expires tasks that waited past their deadline. */
+  async sweep(): Promise<void> {
+    try {
+      const now = Date.now();
+      for (const task of await this.store.findExpiredLeases(now, 500)) {
+        if (this.running.has(task.id)) continue;
+        await this.tasks.apply(task, { type: 'lease_expired', runAfter: now + retryDelayMs(task.attempts, Math.random(), this.opts.retryBaseMs) }, { fenced: true });
+      }
+      for (const task of await this.store.findOverdue(now, 500)) {
+        await this.tasks.apply(task, { type: 'expire' });
+      }
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'sweep failed');
+    }
+  }
+
+  /** Stops claiming, lets running tasks finish within the grace period, then hands the rest back. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    for (const u of this.unsubscribe) u();
+    while (this.claiming) await new Promise((r) => setTimeout(r, 5));
+    if (this.running.size > 0) {
+      const drained = new Promise<void>((r) => this.idle.push(r));
+      const grace = new Promise<void>((r) => setTimeout(r, this.opts.shutdownGraceMs).unref());
+      await Promise.race([drained, grace]);
+      if (this.running.size > 0) {
+        this.log.info({ count: this.running.size }, 're-queueing tasks still running at shutdown');
+        for (const exec of this.running.values()) exec.abort('shutdown');
+        await new Promise<void>((r) => (this.running.size === 0 ? r() : this.idle.push(r)));
+      }
+    }
+    this.log.info({ owner: this.owner }, 'worker stopped');
+  }
+}
