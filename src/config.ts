@@ -96,3 +96,15 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
 export function heartbeatInterval(c: Config): number {
   return c.heartbeatMs > 0 ? c.heartbeatMs : Math.max(50, Math.floor(c.leaseMs / 3));
 }
+
+/** What the client commands of the CLI need: where the server is and which key to use. */
+export interface ClientConfig {
+  readonly url: string;
+  readonly apiKey: string | null;
+}
+
+export function loadClientConfig(flags: { url?: string; apiKey?: string }, env: Record<string, string | undefined>): ClientConfig {
+  const url = (flags.url ?? env.GENQ_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+  if (!/^https?:\/\//.test(url)) throw new ConfigError(`--url must start with http:// or https://, got "${url}"`);
+  return Object.freeze({ url, apiKey: flags.apiKey ?? env.GENQ_API_KEY ?? null });
+}

@@ -10,7 +10,6 @@ export const MAX_CHUNK_CHARS = 400;
  * control characters are spoken as garbage. Newlines and tabs stay: they mark pauses.
  */
 export function sanitizeText(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, ' ');
 }
 

@@ -1,0 +1,35 @@
+/** What this server offers and who is asking: models, voices, account. */
+import type { FastifyInstance } from 'fastify';
+import type { ApiContext } from '../context.js';
+import { authenticate } from '../auth.js';
+
+export function registerCatalogRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get('/v1/models', { schema: { tags: ['catalog'], summary: 'Models this server runs' } }, async () => ({
+    object: 'list',
+    data: ctx.registry.models().map((m) => ({
+      id: m.id, object: 'model', capability: m.capability, action: m.action, description: m.description,
+      default: m.default === true, provider: ctx.registry.providerFor(m.id)!.id,
+    })),
+  }));
+
+  app.get('/v1/voices', { schema: { tags: ['catalog'], summary: 'Built-in voices and the account’s own' } }, async (req) => {
+    const { account } = await authenticate(ctx.accounts, req);
+    const builtin = ctx.registry.providers.flatMap((p) => (p.voices ?? []).map((v) => ({ ...v, object: 'voice', owner: 'builtin' })));
+    const own = (await ctx.store.listVoices(account.id)).map((v) => ({
+      id: v.id, object: 'voice', owner: 'account', name: v.name, language: v.language, gender: v.gender, engine: v.engine,
+      created_at: new Date(v.created_at).toISOString(),
+    }));
+    return { object: 'list', data: [...builtin, ...own] };
+  });
+
+  app.get('/v1/account', { schema: { tags: ['account'], summary: 'The calling account' } }, async (req) => {
+    const { account, key } = await authenticate(ctx.accounts, req);
+    const fresh = (await ctx.store.getAccount(account.id)) ?? account;
+    return {
+      id: fresh.id, object: 'account', name: fresh.name, credits_balance: fresh.credits_balance,
+      webhook_secret: await ctx.store.getWebhookSecret(account.id),
+      created_at: new Date(fresh.created_at).toISOString(),
+      key: { id: key.id, name: key.name, prefix: key.prefix, rate_limit: key.rate_limit },
+    };
+  });
+}

@@ -1,0 +1,100 @@
+/** Native task endpoints: create, batch, get (with long-poll), list, cancel. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ApiContext } from '../context.js';
+import { authenticate } from '../auth.js';
+import { invalidRequest } from '../../core/errors.js';
+import type { CreateTaskRequest } from '../../core/task-service.js';
+import type { TaskStatus } from '../../core/task.js';
+import { BatchBody, CreateTaskBody, ErrorBody, ListQuery, STATUS_VALUES, TaskIdParams } from './schemas.js';
+import { parsePreferWait } from './prefer.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { renderTask, type RenderContext } from './render.js';
+
+const MAX_METADATA_BYTES = 16 * 1024;
+
+export function renderContext(ctx: ApiContext, req: FastifyRequest): RenderContext {
+  const baseUrl = ctx.config.publicUrl ?? `${req.protocol}://${req.host}`;
+  return { signer: ctx.signer, baseUrl, fileUrlTtlS: ctx.config.fileUrlTtlS, nowMs: Date.now() };
+}
+
+function toCreateRequest(body: CreateTaskBody, idempotencyKey?: string): CreateTaskRequest {
+  if (body.metadata && Buffer.byteLength(JSON.stringify(body.metadata)) > MAX_METADATA_BYTES) {
+    throw invalidRequest(`metadata is larger than ${MAX_METADATA_BYTES / 1024} KiB`);
+  }
+  return { ...body, input: body.input as Record<string, unknown>, ...(idempotencyKey ? { idempotency_key: idempotencyKey } : {}) };
+}
+
+function idempotencyKeyOf(req: FastifyRequest): string | undefined {
+  const k = req.headers['idempotency-key'];
+  if (k === undefined) return undefined;
+  if (typeof k !== 'string' || k.length === 0 || k.length > 255) throw invalidRequest('Idempotency-Key must be 1 to 255 characters');
+  return k;
+}
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody };
+
+export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.post<{ Body: CreateTaskBody }>('/v1/tasks', { schema: { body: CreateTaskBody, tags: ['tasks'], summary: 'Create a task', response: errors } }, async (req, reply) => {
+    const { account } = await authenticate(ctx.accounts, req);
+    const { task, created } = await ctx.tasks.create(account.id, toCreateRequest(req.body, idempotencyKeyOf(req)), 'native');
+    reply.code(created ? 202 : 200).header('location', `/v1/tasks/${task.id}`);
+    return renderTask(task, renderContext(ctx, req));
+  });
+
+  app.post<{ Body: BatchBody }>(
+    '/v1/tasks/batch',
+    { bodyLimit: 64 * 1024 * 1024, schema: { body: BatchBody, tags: ['tasks'], summary: 'Create up to 1,000 tasks, all or nothing', response: errors } },
+    async (req, reply) => {
+      const { account } = await authenticate(ctx.accounts, req);
+      const tasks = await ctx.tasks.createBatch(account.id, req.body.tasks.map((b) => toCreateRequest(b)), 'native');
+      const rc = renderContext(ctx, req);
+      reply.code(202);
+      return { object: 'list', data: tasks.map((t) => renderTask(t, rc)) };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/v1/tasks/:id', { schema: { params: TaskIdParams, tags: ['tasks'], summary: 'Get a task; Prefer: wait=N holds until it finishes', response: errors } }, async (req, reply) => {
+    const { account } = await authenticate(ctx.accounts, req);
+    const wait = parsePreferWait(req.headers.prefer);
+    let task;
+    if (wait !== null && wait > 0) {
+      const aborted = new AbortController();
+      req.raw.once('close', () => aborted.abort());
+      task = await ctx.tasks.waitForTerminal(account.id, req.params.id, wait * 1000, aborted.signal);
+      reply.header('preference-applied', `wait=${wait}`);
+    } else {
+      task = await ctx.tasks.get(account.id, req.params.id);
+    }
+    const position = task.status === 'queued' ? await ctx.store.queuePosition(task) : undefined;
+    return renderTask(task, renderContext(ctx, req), position === undefined ? {} : { queue_position: position });
+  });
+
+  app.get<{ Querystring: ListQuery }>('/v1/tasks', { schema: { querystring: ListQuery, tags: ['tasks'], summary: 'List tasks, newest first', response: errors } }, async (req) => {
+    const { account } = await authenticate(ctx.accounts, req);
+    const q = req.query;
+    const status = q.status ? q.status.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+    for (const s of status ?? []) {
+      if (!STATUS_VALUES.includes(s)) throw invalidRequest(`Unknown status "${s}". Use one or more of: ${STATUS_VALUES.join(', ')}`);
+    }
+    const limit = q.limit ?? 20;
+    const rows = await ctx.tasks.list(account.id, {
+      status: status as TaskStatus[] | undefined, capability: q.capability, limit: limit + 1,
+      before: q.cursor ? decodeCursor(q.cursor) : undefined,
+    });
+    const page = rows.slice(0, limit);
+    const hasMore = rows.length > limit;
+    const rc = renderContext(ctx, req);
+    return {
+      object: 'list',
+      data: page.map((t) => renderTask(t, rc)),
+      has_more: hasMore,
+      next_cursor: hasMore ? encodeCursor(page[page.length - 1]!.id) : null,
+    };
+  });
+
+  app.post<{ Params: { id: string } }>('/v1/tasks/:id/cancel', { schema: { params: TaskIdParams, tags: ['tasks'], summary: 'Cancel a task (409 once finished)', response: errors } }, async (req) => {
+    const { account } = await authenticate(ctx.accounts, req);
+    const task = await ctx.tasks.cancel(account.id, req.params.id);
+    return renderTask(task, renderContext(ctx, req));
+  });
+}

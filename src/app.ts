@@ -1,0 +1,93 @@
+/**
+ * The composition root: builds every part from the config and wires them together. The CLI's
+ * `serve`, the tests and the benchmarks all start genq through `startGenq`.
+ */
+import crypto from 'node:crypto';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { heartbeatInterval } from './config.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
+import { LocalStorage } from './storage/local-storage.js';
+import { UrlSigner } from './storage/url-signer.js';
+import { EventBus } from './core/event-bus.js';
+import { ModelRegistry } from './core/model-registry.js';
+import { TaskService } from './core/task-service.js';
+import { Accounts } from './core/accounts.js';
+import { WorkerRuntime } from './worker/worker-runtime.js';
+import { buildServer } from './api/server.js';
+import { Metrics } from './api/metrics.js';
+import type { Provider } from './providers/provider.js';
+import { noopProvider } from './providers/noop.js';
+import { createEspeakProvider } from './providers/espeak/index.js';
+
+export interface RunningGenq {
+  config: Config;
+  store: Store;
+  accounts: Accounts;
+  tasks: TaskService;
+  http: FastifyInstance | null;
+  worker: WorkerRuntime | null;
+  /** the bound address, e.g. http://127.0.0.1:8080 */
+  url: string | null;
+  close(): Promise<void>;
+}
+
+export function createProviders(config: Config): Provider[] {
+  const providers: Provider[] = [createEspeakProvider({})];
+  if (config.enableNoop) providers.push(noopProvider);
+  return providers;
+}
+
+export async function startGenq(config: Config, log: Logger): Promise<RunningGenq> {
+  const store = await openStore(config.database);
+  const providers = createProviders(config);
+  const registry = new ModelRegistry(providers);
+  const bus = new EventBus();
+  const tasks = new TaskService(store, registry, bus, log, { maxAttempts: config.maxAttempts, queueTtlS: config.queueTtlS });
+  const accounts = new Accounts(store);
+  const storage = new LocalStorage(path.join(config.dataDir, 'files'));
+  // every process signs with the secret kept in the store, so any api process verifies any URL
+  const signer = new UrlSigner(await store.getOrCreateSetting('url_signing_secret', () => crypto.randomBytes(32).toString('base64url')));
+  const metrics = new Metrics(store, bus);
+
+  let worker: WorkerRuntime | null = null;
+  if (config.role !== 'api') {
+    worker = new WorkerRuntime(tasks, store, registry, storage, log, {
+      concurrency: config.concurrency, leaseMs: config.leaseMs, heartbeatMs: heartbeatInterval(config),
+      retryBaseMs: config.retryBaseMs, shutdownGraceMs: config.shutdownGraceMs,
+    });
+    worker.start();
+  }
+
+  let http: FastifyInstance | null = null;
+  let url: string | null = null;
+  if (config.role !== 'worker') {
+    http = await buildServer({ config, store, tasks, accounts, registry, storage, signer, metrics }, log);
+    await http.listen({ host: config.host, port: config.port });
+    const addr = http.server.address();
+    url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : null;
+    log.info({ url, role: config.role, store: store.kind, data_dir: config.dataDir }, 'genq listening');
+  }
+
+  if ((await store.countKeys()) === 0) {
+    const where = /^postgres/.test(config.database) ? `--database ${config.database}` : `--data-dir ${config.dataDir}`;
+    log.warn(
+      { hint: `npx genq keys create --name me --credits 1000 ${where}` },
+      `No API keys yet. Create one with: npx genq keys create --name me --credits 1000 ${where}`,
+    );
+  }
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      // stop taking requests first, then let the worker finish or hand back its tasks
+      if (http) await http.close();
+      if (worker) await worker.stop();
+      for (const p of providers) await p.close?.();
+      await store.close();
+    })());
+  return { config, store, accounts, tasks, http, worker, url, close };
+}

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config.js';
+import { createLogger } from '../../logger.js';
+import { startGenq } from '../../app.js';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the genq server (API and worker by default)')
+    .option('--port <n>', 'HTTP port (GENQ_PORT, default 8080)')
+    .option('--host <addr>', 'address to bind (GENQ_HOST, default 127.0.0.1)')
+    .option('--data-dir <dir>', 'folder for the SQLite file and result files (GENQ_DATA_DIR, default ./.genq)')
+    .option('--database <url>', 'SQLite file path or postgres:// URL (GENQ_DATABASE)')
+    .option('--role <role>', 'all | api | worker (GENQ_ROLE, default all)')
+    .option('--concurrency <n>', 'tasks this worker runs at once (GENQ_CONCURRENCY, default 16)')
+    .option('--allow-private-urls', 'let webhooks and fetched URLs reach private addresses (GENQ_ALLOW_PRIVATE_URLS)')
+    .option('--log-level <level>', 'trace | debug | info | warn | error (GENQ_LOG_LEVEL, default info)')
+    .action(async (opts) => {
+      const config = loadConfig(opts, process.env);
+      const log = createLogger(config.logLevel);
+      const genq = await startGenq(config, log);
+      let signals = 0;
+      const shutdown = (signal: string) => {
+        signals += 1;
+        if (signals > 1) process.exit(1); // a second Ctrl-C means "now"
+        log.info({ signal }, 'shutting down: finishing or re-queueing running tasks');
+        genq.close().then(
+          () => process.exit(0),
+          (err) => {
+            log.error({ err: String(err) }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+    });
+}
