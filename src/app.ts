@@ -3,14 +3,16 @@
  * `serve`, the tests and the benchmarks all start genq through `startGenq`.
  */
 import crypto from 'node:crypto';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { heartbeatInterval } from './config.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
-import { LocalStorage } from './storage/local-storage.js';
+import { openStorage } from './storage/open-storage.js';
+import { redactUrl } from './store/postgres/connection.js';
+import { Retention } from './store/retention.js';
+import { feedRemoteChanges } from './core/remote-feed.js';
 import { UrlSigner } from './storage/url-signer.js';
 import { EventBus } from './core/event-bus.js';
 import { ModelRegistry } from './core/model-registry.js';
@@ -21,7 +23,7 @@ import { buildServer } from './api/server.js';
 import { Metrics } from './api/metrics.js';
 import type { Provider } from './providers/provider.js';
 import { noopProvider } from './providers/noop.js';
-import { createEspeakProvider } from './providers/espeak/index.js';
+import { createLocalVoiceProviders } from './providers/local.js';
 
 export interface RunningGenq {
   config: Config;
@@ -36,19 +38,27 @@ export interface RunningGenq {
 }
 
 export function createProviders(config: Config): Provider[] {
-  const providers: Provider[] = [createEspeakProvider({})];
+  const providers: Provider[] = [...createLocalVoiceProviders({ allowPrivateUrls: config.allowPrivateUrls })];
   if (config.enableNoop) providers.push(noopProvider);
   return providers;
 }
 
 export async function startGenq(config: Config, log: Logger): Promise<RunningGenq> {
-  const store = await openStore(config.database);
+  const store = await openStore(config.database, { log, poolMax: config.pgPoolMax });
+  let storage;
+  try {
+    storage = await openStorage(config.storage);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   const providers = createProviders(config);
   const registry = new ModelRegistry(providers);
   const bus = new EventBus();
   const tasks = new TaskService(store, registry, bus, log, { maxAttempts: config.maxAttempts, queueTtlS: config.queueTtlS });
   const accounts = new Accounts(store);
-  const storage = new LocalStorage(path.join(config.dataDir, 'files'));
+  // transitions written by other processes (PostgreSQL LISTEN/NOTIFY) reach long-polls, SSE and idle workers here
+  const stopFeed = feedRemoteChanges(store, bus, log);
   // every process signs with the secret kept in the store, so any api process verifies any URL
   const signer = new UrlSigner(await store.getOrCreateSetting('url_signing_secret', () => crypto.randomBytes(32).toString('base64url')));
   const metrics = new Metrics(store, bus);
@@ -61,6 +71,8 @@ export async function startGenq(config: Config, log: Logger): Promise<RunningGen
     });
     worker.start();
   }
+  const retention = config.role !== 'api' ? new Retention(store, storage, log, { retentionS: config.retentionS }) : null;
+  retention?.start();
 
   let http: FastifyInstance | null = null;
   let url: string | null = null;
@@ -69,11 +81,11 @@ export async function startGenq(config: Config, log: Logger): Promise<RunningGen
     await http.listen({ host: config.host, port: config.port });
     const addr = http.server.address();
     url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : null;
-    log.info({ url, role: config.role, store: store.kind, data_dir: config.dataDir }, 'genq listening');
+    log.info({ url, role: config.role, store: store.kind, storage: storage.kind, data_dir: config.dataDir }, 'genq listening');
   }
 
   if ((await store.countKeys()) === 0) {
-    const where = /^postgres/.test(config.database) ? `--database ${config.database}` : `--data-dir ${config.dataDir}`;
+    const where = /^postgres/.test(config.database) ? `--database ${redactUrl(config.database)}` : `--data-dir ${config.dataDir}`;
     log.warn(
       { hint: `npx genq keys create --name me --credits 1000 ${where}` },
       `No API keys yet. Create one with: npx genq keys create --name me --credits 1000 ${where}`,
@@ -86,7 +98,10 @@ export async function startGenq(config: Config, log: Logger): Promise<RunningGen
       // stop taking requests first, then let the worker finish or hand back its tasks
       if (http) await http.close();
       if (worker) await worker.stop();
+      await retention?.stop();
+      stopFeed();
       for (const p of providers) await p.close?.();
+      storage.close?.();
       await store.close();
     })());
   return { config, store, accounts, tasks, http, worker, url, close };

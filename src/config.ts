@@ -2,6 +2,7 @@
  * Configuration, resolved once: flags win over GENQ_* environment variables, which win over
  * the embedded defaults. Nothing else in genq reads process.env.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export type Role = 'all' | 'api' | 'worker';
@@ -30,7 +31,33 @@ export interface Config {
   /** enables the `noop` model used by benchmarks and tests */
   readonly enableNoop: boolean;
   readonly publicUrl: string | null;
+  /**
+   * Vendor voice names → genq voice ids, per dialect (`{"finevoice":{"james":"en-gb-male-1"}}`),
+   * merged over each dialect's documented defaults. From GENQ_VOICE_ALIASES: JSON, or @path to a JSON file.
+   */
+  readonly voiceAliases: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** where result files live: a local folder (default) or an S3-compatible bucket */
+  readonly storage: StorageConfig;
+  /** finished tasks and their files are deleted this long after they finished; 0 keeps them forever */
+  readonly retentionS: number;
+  /** PostgreSQL: pooled connections per process (one more is used for LISTEN) */
+  readonly pgPoolMax: number;
 }
+
+export type StorageConfig =
+  | { readonly kind: 'local'; readonly dir: string }
+  | {
+      readonly kind: 's3';
+      readonly bucket: string;
+      /** key prefix inside the bucket, '' or ending in '/' */
+      readonly prefix: string;
+      /** null = AWS itself */
+      readonly endpoint: string | null;
+      readonly region: string;
+      readonly forcePathStyle: boolean;
+      /** from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN; null = the AWS SDK's default chain */
+      readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string } | null;
+    };
 
 export type ConfigFlags = Partial<{
   host: string;
@@ -41,6 +68,7 @@ export type ConfigFlags = Partial<{
   allowPrivateUrls: boolean;
   logLevel: string;
   concurrency: string | number;
+  storage: string;
 }>;
 
 export class ConfigError extends Error {
@@ -64,23 +92,32 @@ function bool(name: string, raw: string | boolean | undefined, fallback: boolean
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+/** names a setting the way the user gave it, so an error points at the flag or the variable actually set */
+const via = (flag: string, given: unknown, variable: string): string => (given !== undefined ? flag : variable);
+
 export function loadConfig(flags: ConfigFlags, env: Record<string, string | undefined>): Config {
   const dataDir = path.resolve(flags.dataDir ?? env.GENQ_DATA_DIR ?? '.genq');
   const role = flags.role ?? env.GENQ_ROLE ?? 'all';
   if (role !== 'all' && role !== 'api' && role !== 'worker') {
-    throw new ConfigError(`--role must be all, api or worker, got "${role}"`);
+    throw new ConfigError(`${via('--role', flags.role, 'GENQ_ROLE')} must be all, api or worker, got "${role}"`);
+  }
+  const leaseMs = int('GENQ_LEASE_MS', env.GENQ_LEASE_MS, 30_000, 200, 3_600_000);
+  const heartbeatMs = int('GENQ_HEARTBEAT_MS', env.GENQ_HEARTBEAT_MS, 0, 0, 3_600_000);
+  if (heartbeatMs >= leaseMs) {
+    // leases would lapse between beats and healthy tasks would run twice
+    throw new ConfigError(`GENQ_HEARTBEAT_MS (${heartbeatMs}) must be shorter than GENQ_LEASE_MS (${leaseMs}); a third of it is a good value`);
   }
   return Object.freeze({
     host: flags.host ?? env.GENQ_HOST ?? '127.0.0.1',
-    port: int('--port', flags.port ?? env.GENQ_PORT, 8080, 0, 65535),
+    port: int(via('--port', flags.port, 'GENQ_PORT'), flags.port ?? env.GENQ_PORT, 8080, 0, 65535),
     dataDir,
     database: flags.database ?? env.GENQ_DATABASE ?? path.join(dataDir, 'genq.db'),
     role,
-    allowPrivateUrls: bool('--allow-private-urls', flags.allowPrivateUrls ?? env.GENQ_ALLOW_PRIVATE_URLS, false),
+    allowPrivateUrls: bool(via('--allow-private-urls', flags.allowPrivateUrls, 'GENQ_ALLOW_PRIVATE_URLS'), flags.allowPrivateUrls ?? env.GENQ_ALLOW_PRIVATE_URLS, false),
     logLevel: flags.logLevel ?? env.GENQ_LOG_LEVEL ?? 'info',
-    concurrency: int('--concurrency', flags.concurrency ?? env.GENQ_CONCURRENCY, 16, 1, 10_000),
-    leaseMs: int('GENQ_LEASE_MS', env.GENQ_LEASE_MS, 30_000, 200, 3_600_000),
-    heartbeatMs: int('GENQ_HEARTBEAT_MS', env.GENQ_HEARTBEAT_MS, 0, 0, 3_600_000),
+    concurrency: int(via('--concurrency', flags.concurrency, 'GENQ_CONCURRENCY'), flags.concurrency ?? env.GENQ_CONCURRENCY, 16, 1, 10_000),
+    leaseMs,
+    heartbeatMs,
     queueTtlS: int('GENQ_QUEUE_TTL_S', env.GENQ_QUEUE_TTL_S, 24 * 3600, 1, 365 * 24 * 3600),
     maxAttempts: int('GENQ_MAX_ATTEMPTS', env.GENQ_MAX_ATTEMPTS, 3, 1, 100),
     retryBaseMs: int('GENQ_RETRY_BASE_MS', env.GENQ_RETRY_BASE_MS, 1000, 0, 3_600_000),
@@ -89,7 +126,78 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     shutdownGraceMs: int('GENQ_SHUTDOWN_GRACE_MS', env.GENQ_SHUTDOWN_GRACE_MS, 10_000, 0, 3_600_000),
     enableNoop: bool('GENQ_ENABLE_NOOP', env.GENQ_ENABLE_NOOP, false),
     publicUrl: env.GENQ_PUBLIC_URL ?? null,
+    voiceAliases: voiceAliases(env.GENQ_VOICE_ALIASES),
+    storage: storageConfig(via('--storage', flags.storage, 'GENQ_STORAGE'), flags.storage ?? env.GENQ_STORAGE ?? 'local', dataDir, env),
+    retentionS: int('GENQ_RETENTION_S', env.GENQ_RETENTION_S, 30 * 24 * 3600, 0, 100 * 365 * 24 * 3600),
+    pgPoolMax: int('GENQ_PG_POOL_MAX', env.GENQ_PG_POOL_MAX, 10, 1, 1000),
   });
+}
+
+/**
+ * `local` (files under <data-dir>/files), `file:///abs/dir`, or
+ * `s3://bucket[/prefix]?endpoint=http://host:9000&region=…&path_style=true|false`. The endpoint
+ * may also come from AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, the region from AWS_REGION /
+ * AWS_DEFAULT_REGION, credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.
+ */
+function storageConfig(name: string, raw: string, dataDir: string, env: Record<string, string | undefined>): StorageConfig {
+  if (raw === 'local') return Object.freeze({ kind: 'local', dir: path.join(dataDir, 'files') });
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be "local", file:///dir or s3://bucket?endpoint=…, got "${raw}"`);
+  }
+  if (u.protocol === 'file:') return Object.freeze({ kind: 'local', dir: path.resolve(decodeURIComponent(u.pathname)) });
+  if (u.protocol !== 's3:') throw new ConfigError(`${name} must be "local", file:///dir or s3://bucket?endpoint=…, got "${raw}"`);
+  const bucket = u.hostname;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ConfigError(`${name}: "${bucket}" is not a valid bucket name`);
+  const folder = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
+  const endpoint = u.searchParams.get('endpoint') ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? null;
+  if (endpoint !== null && !/^https?:\/\/[^/]+\/?$/.test(endpoint)) {
+    throw new ConfigError(`${name}: endpoint must be http(s)://host[:port], got "${endpoint}"`);
+  }
+  const pathStyle = u.searchParams.get('path_style');
+  const keyId = env.AWS_ACCESS_KEY_ID;
+  const secret = env.AWS_SECRET_ACCESS_KEY;
+  if ((keyId && !secret) || (!keyId && secret)) throw new ConfigError('Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither');
+  return Object.freeze({
+    kind: 's3',
+    bucket,
+    prefix: folder ? `${folder}/` : '',
+    endpoint: endpoint?.replace(/\/$/, '') ?? null,
+    region: u.searchParams.get('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    forcePathStyle: pathStyle === null ? endpoint !== null : bool(`${name} path_style`, pathStyle, false),
+    credentials: keyId && secret ? Object.freeze({ accessKeyId: keyId, secretAccessKey: secret, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }) : null,
+  });
+}
+
+/** GENQ_VOICE_ALIASES: `{"<dialect>": {"<vendor voice>": "<genq voice id>"}}`, inline or `@file.json`. */
+function voiceAliases(raw: string | undefined): Config['voiceAliases'] {
+  if (raw === undefined || raw.trim() === '') return Object.freeze({});
+  let text = raw;
+  if (raw.startsWith('@')) {
+    try {
+      text = readFileSync(raw.slice(1), 'utf8');
+    } catch (e) {
+      throw new ConfigError(`GENQ_VOICE_ALIASES names a file that cannot be read: ${(e as Error).message}`);
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`GENQ_VOICE_ALIASES is not valid JSON: ${(e as Error).message}`);
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(parsed)) throw new ConfigError('GENQ_VOICE_ALIASES must be a JSON object: {"finevoice": {"james": "en-us-male-1"}}');
+  const out: Record<string, Readonly<Record<string, string>>> = {};
+  for (const [dialect, table] of Object.entries(parsed)) {
+    if (!isObject(table) || !Object.values(table).every((v) => typeof v === 'string')) {
+      throw new ConfigError(`GENQ_VOICE_ALIASES.${dialect} must map voice names to genq voice ids (strings)`);
+    }
+    out[dialect] = Object.freeze({ ...(table as Record<string, string>) });
+  }
+  return Object.freeze(out);
 }
 
 /** heartbeat period: explicit, else a third of the lease so two beats can be missed */

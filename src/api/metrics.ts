@@ -18,7 +18,7 @@ export class Metrics {
       name: 'genq_task_transitions_total', help: 'Task state changes, by the state entered', labelNames: ['status'], registers: [this.registry],
     });
     bus.onAny((c) => {
-      if (c.type !== 'task.progress') this.transitions.inc({ status: c.task.status });
+      if (c.type !== 'task.progress' && !c.remote) this.transitions.inc({ status: c.task.status });
     });
     const depth = new client.Gauge({ name: 'genq_queue_depth', help: 'Tasks waiting, by model', labelNames: ['model', 'state'], registers: [this.registry] });
     const oldest = new client.Gauge({ name: 'genq_queue_oldest_wait_seconds', help: 'Age of the oldest queued task, by model', labelNames: ['model'], registers: [this.registry] });

@@ -2,7 +2,7 @@
  * Builds the HTTP server: one structured log line per request, errors mapped to stable codes
  * (never a stack trace), the native API, downloads and operations endpoints.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { ApiContext } from './context.js';
 import { classify, nativeErrorBody } from './errors.js';
@@ -10,8 +10,17 @@ import { validatorCompiler } from './validation.js';
 import { registerTaskRoutes } from './native/task-routes.js';
 import { registerEventsRoute } from './native/events-route.js';
 import { registerCatalogRoutes } from './native/catalog-routes.js';
+import { registerUploadsRoute } from './native/uploads-route.js';
+import { registerStreamRoute } from './native/stream-route.js';
 import { registerFilesRoute } from './files-route.js';
 import { registerOpsRoutes } from './ops-routes.js';
+import { registerStatusRoute } from './native/status-route.js';
+import { finevoiceDialect } from './dialects/finevoice/routes.js';
+import { aicloneDialect } from './dialects/aiclone/routes.js';
+import { modelhunterDialect } from './dialects/modelhunter/routes.js';
+import { cambDialect } from './dialects/camb/routes.js';
+import { registerResponseSchemas } from './native/response-schemas.js';
+import { registerWebRoutes } from './web-routes.js';
 
 export async function buildServer(ctx: ApiContext, logger: FastifyBaseLogger): Promise<FastifyInstance> {
   const app = Fastify({
@@ -22,7 +31,23 @@ export async function buildServer(ctx: ApiContext, logger: FastifyBaseLogger): P
     trustProxy: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // URLs the router cannot even parse (bad %-encoding, an over-long path segment) get the
+    // same error shape and request log line as everything else, without echoing the URL back
+    frameworkErrors: (err, req, reply) => {
+      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const status = tooLong ? 414 : 400;
+      (reply as unknown as FastifyReply).code(status).send(nativeErrorBody({
+        status, code: tooLong ? 'URI_TOO_LONG' : 'INVALID_REQUEST', type: 'invalid_request',
+        message: tooLong ? 'A path segment of the URL is too long' : 'The URL is not valid: check its %-encoding',
+      }));
+      // these replies skip the onResponse hook: write the request's one line here
+      ctx.metrics.requests.observe({ method: req.method, route: 'unmatched', status }, 0);
+      req.log.info({ method: req.method, url: (req.raw.url ?? '').split('?')[0]!.slice(0, 200), route: 'unmatched', status, ms: 0 }, 'request');
+    },
   });
+  // JSON only: without this, Fastify's built-in text/plain parser turns a mislabelled body
+  // into a string and the client gets a confusing 400 instead of 415
+  app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', null);
   app.setValidatorCompiler(validatorCompiler);
 
@@ -54,12 +79,24 @@ export async function buildServer(ctx: ApiContext, logger: FastifyBaseLogger): P
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
       security: [{ bearer: [] }, { apiKey: [] }],
     },
+    // components are named after each schema's $id (Task, TaskList, Error, …)
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
+  registerResponseSchemas(app);
 
   registerTaskRoutes(app, ctx);
   registerEventsRoute(app, ctx);
   registerCatalogRoutes(app, ctx);
+  registerUploadsRoute(app, ctx);
+  registerStreamRoute(app, ctx);
   registerFilesRoute(app, ctx);
   registerOpsRoutes(app, ctx);
+  registerStatusRoute(app, ctx);
+  // vendor dialects (docs/dialects.md): each under its own prefix, with its own error shape
+  await app.register(finevoiceDialect(ctx), { prefix: '/finevoice' });
+  await app.register(aicloneDialect(ctx), { prefix: '/aiclone' });
+  await app.register(modelhunterDialect(ctx), { prefix: '/modelhunter' });
+  await app.register(cambDialect(ctx), { prefix: '/camb' });
+  registerWebRoutes(app, ctx);
   return app;
 }

@@ -5,9 +5,9 @@ import { registerServe } from './commands/serve.js';
 import { registerKeys } from './commands/keys.js';
 import { registerTasks } from './commands/tasks.js';
 import { registerTts } from './commands/tts.js';
-import { ApiError } from './http-client.js';
-import { UsageError } from './output.js';
-import { ConfigError } from '../config.js';
+import { registerStatus } from './commands/status.js';
+import { registerCatalog } from './commands/catalog.js';
+import { reportError } from './errors.js';
 
 const program = new Command('genq')
   .description('genq: asynchronous AI media generation server')
@@ -17,11 +17,11 @@ registerServe(program);
 registerKeys(program);
 registerTasks(program);
 registerTts(program);
+registerStatus(program);
+registerCatalog(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode);
-  if (err instanceof ApiError) console.error(`error: ${err.code}: ${err.message}`);
-  else if (err instanceof UsageError || err instanceof ConfigError) console.error(`error: ${err.message}`);
-  else console.error(`error: ${(err as Error)?.message ?? err}`);
+  reportError(err, process.argv.includes('--json'));
   process.exit(1);
 });

@@ -10,6 +10,8 @@ import type { Task } from './task.js';
 export interface TaskChange {
   type: string;
   task: Task;
+  /** written by another process (PostgreSQL LISTEN/NOTIFY); that process counts it in its own metrics */
+  remote?: boolean;
 }
 
 export class EventBus {
@@ -25,13 +27,35 @@ export class EventBus {
   publish(change: TaskChange): void {
     this.queue.emit('any', change);
     this.tasks.emit(change.task.id, change);
-    if (change.task.status === 'queued') this.queue.emit('queued', change.task);
+    if (change.task.status === 'queued') {
+      this.queue.emit('queued', change.task);
+      this.queue.emit('wake');
+    }
     if (change.type === 'task.cancelled') this.queue.emit('cancelled', change.task);
   }
 
   subscribe(taskId: string, fn: (c: TaskChange) => void): () => void {
     this.tasks.on(taskId, fn);
     return () => this.tasks.off(taskId, fn);
+  }
+
+  /** some process queued work (maybe known only as "something", not which task) */
+  wake(): void {
+    this.queue.emit('wake');
+  }
+
+  onWake(fn: () => void): () => void {
+    this.queue.on('wake', fn);
+    return () => this.queue.off('wake', fn);
+  }
+
+  hasSubscribers(taskId: string): boolean {
+    return this.tasks.listenerCount(taskId) > 0;
+  }
+
+  /** ids some long-poll or SSE stream in this process is waiting on */
+  subscribedIds(): string[] {
+    return this.tasks.eventNames().filter((n): n is string => typeof n === 'string');
   }
 
   onQueued(fn: (t: Task) => void): () => void {

@@ -88,7 +88,8 @@ export function transition(task: Task, t: TaskTransition, now: number): Task {
         lease_until: t.leaseUntil,
       };
     case 'progress': {
-      const p = Math.min(1, Math.max(0, t.progress));
+      // a NaN report would otherwise poison Math.max below and be stored
+      const p = Number.isNaN(t.progress) ? 0 : Math.min(1, Math.max(0, t.progress));
       // progress only moves forward within an attempt; a retry starts over from the stored value
       return { ...task, progress: Math.max(task.progress ?? 0, p) };
     }

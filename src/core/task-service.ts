@@ -88,7 +88,7 @@ export class TaskService {
       const existing = await this.store.findByIdempotencyKey(accountId, req.idempotency_key);
       if (existing) return { task: existing, created: false };
     }
-    const prepared = this.prepare(accountId, req, dialect);
+    const prepared = await this.checkForAccount(accountId, this.prepare(accountId, req, dialect));
     let task: Task;
     try {
       [task] = (await this.store.insertTasks([prepared], 'task.queued')) as [Task];
@@ -121,14 +121,40 @@ export class TaskService {
         throw e;
       }
     });
+    for (let i = 0; i < prepared.length; i++) {
+      try {
+        prepared[i] = await this.checkForAccount(accountId, prepared[i]!);
+      } catch (e) {
+        if (e instanceof GenqError) throw new GenqError(e.code, `tasks[${i}]: ${e.message}`, { status: e.status, type: e.type, details: { ...e.details, index: i } });
+        throw e;
+      }
+    }
     const tasks = await this.store.insertTasks(prepared, 'task.queued');
     for (const t of tasks) this.created(t);
     return tasks;
   }
 
+  /**
+   * The provider's account-scoped validation, after `prepare`: what only this account can
+   * answer, such as whether a voice id names one of its voices. Unknown → INVALID_INPUT.
+   */
+  async checkForAccount(accountId: string, task: NewTask): Promise<NewTask> {
+    const { provider, model } = this.registry.resolve(task.capability, task.action, task.model);
+    if (!provider.validateForAccount) return task;
+    const input = await provider.validateForAccount(model, task.input, { getVoice: (id) => this.store.getVoice(id, accountId) });
+    return { ...task, input };
+  }
+
   async get(accountId: string, id: string): Promise<Task> {
     const task = TASK_ID_PATTERN.test(id) ? await this.store.getTask(id, accountId) : null;
     if (!task) throw taskNotFound(id);
+    return task;
+  }
+
+  /** CAMB.AI addresses results by the small integer `run_id` rather than the task id. */
+  async getByRunId(accountId: string, runId: number): Promise<Task> {
+    const task = Number.isSafeInteger(runId) && runId > 0 ? await this.store.getTaskByRunId(runId, accountId) : null;
+    if (!task) throw taskNotFound(String(runId));
     return task;
   }
 

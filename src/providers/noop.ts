@@ -27,6 +27,15 @@ export const noopProvider: Provider = {
     const sleepMs = input.sleep_ms ?? 0;
     if (typeof sleepMs !== 'number' || sleepMs < 0 || sleepMs > 600_000) throw invalidInput('input.sleep_ms must be a number of milliseconds between 0 and 600000');
     if (input.fail !== undefined && input.fail !== 'retryable' && input.fail !== 'fatal') throw invalidInput('input.fail must be "retryable" or "fatal"');
+    // steps without sleep_ms run in one synchronous loop: bound it, or one task freezes the server
+    const intIn = (k: string, max: number) => {
+      const v = input[k];
+      if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max)) throw invalidInput(`input.${k} must be a whole number from 0 to ${max}`);
+    };
+    intIn('steps', 1000);
+    intIn('fail_attempts', 100);
+    for (const k of ['ignore_abort', 'write_file']) if (input[k] !== undefined && typeof input[k] !== 'boolean') throw invalidInput(`input.${k} must be true or false`);
+    if (input.text !== undefined && (typeof input.text !== 'string' || input.text.length > 100_000)) throw invalidInput('input.text must be a string of at most 100000 characters');
     return { ...input };
   },
   estimate: () => 1,

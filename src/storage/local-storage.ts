@@ -48,6 +48,12 @@ export class LocalStorage implements BlobStorage {
   async delete(key: string): Promise<void> {
     await fsp.rm(this.file(key), { force: true });
   }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    const folder = prefix.replace(/\/+$/, '');
+    if (!prefix.endsWith('/') || folder === '') throw new Error(`deletePrefix wants a folder ending in "/", got "${prefix}"`);
+    await fsp.rm(this.file(folder), { recursive: true, force: true });
+  }
 }
 
 export { SAFE_KEY };

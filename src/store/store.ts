@@ -69,6 +69,34 @@ export interface QueueStats {
   oldest_queued_at: number | null;
 }
 
+/** A task change as another process learns of it (PostgreSQL: LISTEN/NOTIFY), by id and status only. */
+export interface RemoteChange {
+  id: string;
+  status: TaskStatus;
+  type: string;
+}
+
+/**
+ * What other processes wrote since the last call: `wake` says claimable work may have been
+ * queued; `changes` are transitions of existing tasks. 'resync' means notifications may have
+ * been missed (the listening connection was lost), so listeners should look again.
+ */
+export type RemoteChanges = { wake: boolean; changes: RemoteChange[] } | 'resync';
+
+/** A worker process as it last reported itself (GET /v1/status). */
+export interface WorkerRecord {
+  id: string;
+  host: string;
+  pid: number;
+  started_at: number;
+  last_seen: number;
+  /** counts as gone after this time unless it reports again */
+  alive_until: number;
+  running: number;
+  concurrency: number;
+  models: string[];
+}
+
 export interface Voice {
   id: string;
   account_id: string | null;
@@ -130,4 +158,19 @@ export interface Store {
   listVoices(accountId: string): Promise<Voice[]>;
   getVoice(id: string, accountId: string): Promise<Voice | null>;
   insertVoices(voices: Voice[]): Promise<void>;
+
+  // several processes on one store
+  /** calls `fn` with what other processes wrote; a single-process store never calls it */
+  subscribeChanges(fn: (c: RemoteChanges) => void): () => void;
+  /** upserts a worker's presence; also forgets workers gone for more than an hour */
+  recordWorker(w: WorkerRecord): Promise<void>;
+  removeWorker(id: string): Promise<void>;
+  /** workers whose alive_until is at or after `now`, oldest first */
+  listWorkers(now: number): Promise<WorkerRecord[]>;
+
+  // retention
+  /** terminal tasks completed before `cutoff`, oldest first */
+  findFinishedBefore(cutoff: number, limit: number): Promise<Task[]>;
+  /** deletes these tasks (terminal ones only) and their events; returns how many went */
+  deleteTasks(ids: string[]): Promise<number>;
 }

@@ -3,6 +3,7 @@
  * the leases it holds, and sweeps the queue for expired leases (crashed workers) and missed
  * queue deadlines. Idle workers wake on the event bus, not by polling the table hot.
  */
+import os from 'node:os';
 import type { Store } from '../store/store.js';
 import type { BlobStorage } from '../storage/blob-storage.js';
 import type { Logger } from '../providers/provider.js';
@@ -33,6 +34,10 @@ export class WorkerRuntime {
   private wakeTimer: NodeJS.Timeout | null = null;
   private unsubscribe: Array<() => void> = [];
   private idle: Array<() => void> = [];
+  private readonly startedAt = Date.now();
+  /** after a failed claim (store unreachable) wait this long before the next; doubles up to 5 s */
+  private backoffMs = 0;
+  private backoffUntil = 0;
 
   constructor(
     private readonly tasks: TaskService,
@@ -44,11 +49,14 @@ export class WorkerRuntime {
   ) {}
 
   start(): void {
-    this.unsubscribe.push(this.tasks.bus.onQueued(() => this.kick()));
+    // wakes for work queued here and, through the store's change feed, in other processes
+    this.unsubscribe.push(this.tasks.bus.onWake(() => this.kick()));
     this.unsubscribe.push(
       this.tasks.bus.onCancelled((t) => this.running.get(t.id)?.abort('cancelled')),
     );
     this.timers.push(setInterval(() => void this.heartbeat(), this.opts.heartbeatMs));
+    this.timers.push(setInterval(() => void this.reportPresence(), this.opts.heartbeatMs));
+    void this.reportPresence();
     this.timers.push(setInterval(() => void this.sweep(), this.opts.sweepMs ?? 1000));
     this.timers.push(setInterval(() => this.kick(), this.opts.pollMs ?? 1000));
     for (const t of this.timers) t.unref();
@@ -62,7 +70,7 @@ export class WorkerRuntime {
 
   /** Claims as many tasks as there are free slots; coalesces bursts of wake-ups into one claim. */
   kick(): void {
-    if (this.stopping) return;
+    if (this.stopping || Date.now() < this.backoffUntil) return;
     if (this.claiming) {
       this.claimAgain = true;
       return;
@@ -85,17 +93,25 @@ export class WorkerRuntime {
         owner: this.owner, limit, now, leaseUntil: now + this.opts.leaseMs, newToken, models: this.registry.modelIds(),
       });
     } catch (err) {
-      this.log.error({ err: String(err) }, 'claim failed; will retry');
+      this.backoffMs = Math.min(5000, Math.max(100, this.backoffMs * 2));
+      this.backoffUntil = Date.now() + this.backoffMs;
+      this.log.error({ err: String(err), retry_in_ms: this.backoffMs }, 'claim failed; will retry');
+      setTimeout(() => this.kick(), this.backoffMs + 1).unref();
       return;
     }
+    this.backoffMs = 0;
+    this.backoffUntil = 0;
     for (const task of claimed) {
       this.log.info({ task_id: task.id, from: 'queued', to: 'running', transition: 'claim', attempts: task.attempts, model: task.model }, 'task transition');
       this.tasks.announce('task.running', task);
       const provider = this.registry.providerFor(task.model)!;
       const exec = new TaskExecution(task, provider, this.tasks, this.storage, this.log, this.opts.retryBaseMs);
+      // an older attempt of ours may still be running if our lease was taken back and we won the task again
+      this.running.get(task.id)?.abort('lost');
       this.running.set(task.id, exec);
       void exec.run().catch((err) => this.log.error({ task_id: task.id, err: String(err) }, 'task settle failed')).finally(() => {
-        this.running.delete(task.id);
+        // only forget the task if this attempt is still the current one: never orphan a newer attempt
+        if (this.running.get(task.id) === exec) this.running.delete(task.id);
         if (this.running.size === 0) for (const f of this.idle.splice(0)) f();
         this.kick();
       });
@@ -112,6 +128,21 @@ export class WorkerRuntime {
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.wakeTimer = setTimeout(() => this.kick(), Math.max(0, next - Date.now()) + 1);
     this.wakeTimer.unref();
+  }
+
+  /** tells the store this worker is alive (GET /v1/status lists live workers) */
+  private async reportPresence(): Promise<void> {
+    if (this.stopping) return;
+    const now = Date.now();
+    try {
+      await this.store.recordWorker({
+        id: this.owner, host: os.hostname(), pid: process.pid, started_at: this.startedAt, last_seen: now,
+        alive_until: now + 3 * this.opts.heartbeatMs + 1000, running: this.running.size, concurrency: this.opts.concurrency,
+        models: this.registry.modelIds(),
+      });
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'worker presence report failed');
+    }
   }
 
   private async heartbeat(): Promise<void> {
@@ -161,6 +192,7 @@ export class WorkerRuntime {
         await new Promise<void>((r) => (this.running.size === 0 ? r() : this.idle.push(r)));
       }
     }
+    await this.store.removeWorker(this.owner).catch(() => {});
     this.log.info({ owner: this.owner }, 'worker stopped');
   }
 }

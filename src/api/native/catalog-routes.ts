@@ -2,9 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { authenticate } from '../auth.js';
+import { signedPath } from '../../storage/url-signer.js';
+import { renderContext } from './task-routes.js';
+import { AccountSchema, ModelListSchema, VoiceListSchema, errorResponses, ref } from './response-schemas.js';
 
 export function registerCatalogRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get('/v1/models', { schema: { tags: ['catalog'], summary: 'Models this server runs' } }, async () => ({
+  app.get('/v1/models', { schema: { tags: ['catalog'], summary: 'Models this server runs', response: { 200: ref(ModelListSchema) } } }, async () => ({
     object: 'list',
     data: ctx.registry.models().map((m) => ({
       id: m.id, object: 'model', capability: m.capability, action: m.action, description: m.description,
@@ -12,17 +15,20 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: ApiContext): vo
     })),
   }));
 
-  app.get('/v1/voices', { schema: { tags: ['catalog'], summary: 'Built-in voices and the account’s own' } }, async (req) => {
+  app.get('/v1/voices', { schema: { tags: ['catalog'], summary: 'Built-in voices and the account’s own', response: { 200: ref(VoiceListSchema), ...errorResponses(401) } } }, async (req) => {
     const { account } = await authenticate(ctx.accounts, req);
     const builtin = ctx.registry.providers.flatMap((p) => (p.voices ?? []).map((v) => ({ ...v, object: 'voice', owner: 'builtin' })));
+    const rc = renderContext(ctx, req);
+    const expires = Math.floor(rc.nowMs / 1000) + rc.fileUrlTtlS;
     const own = (await ctx.store.listVoices(account.id)).map((v) => ({
       id: v.id, object: 'voice', owner: 'account', name: v.name, language: v.language, gender: v.gender, engine: v.engine,
+      sample_url: v.sample_key ? rc.baseUrl + signedPath(ctx.signer, v.sample_key, expires) : null,
       created_at: new Date(v.created_at).toISOString(),
     }));
     return { object: 'list', data: [...builtin, ...own] };
   });
 
-  app.get('/v1/account', { schema: { tags: ['account'], summary: 'The calling account' } }, async (req) => {
+  app.get('/v1/account', { schema: { tags: ['account'], summary: 'The calling account', response: { 200: ref(AccountSchema), ...errorResponses(401) } } }, async (req) => {
     const { account, key } = await authenticate(ctx.accounts, req);
     const fresh = (await ctx.store.getAccount(account.id)) ?? account;
     return {

@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { authenticate } from '../auth.js';
 import { isTerminal } from '../../core/task.js';
-import { TaskIdParams, ErrorBody } from './schemas.js';
+import { TaskIdParams } from './schemas.js';
+import { TaskEventSchema, errorResponses, ref } from './response-schemas.js';
 import { renderContext } from './task-routes.js';
 import { renderTask } from './render.js';
 
@@ -17,7 +18,20 @@ const KEEPALIVE_MS = 15_000;
 export function registerEventsRoute(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: { id: string } }>(
     '/v1/tasks/:id/events',
-    { schema: { params: TaskIdParams, tags: ['tasks'], summary: 'Server-Sent Events of a task', response: { 401: ErrorBody, 404: ErrorBody } } },
+    {
+      schema: {
+        params: TaskIdParams,
+        tags: ['tasks'],
+        summary: 'Server-Sent Events of a task',
+        response: {
+          200: {
+            description: 'text/event-stream: `id: <seq>`, `event: <type>`, `data: <TaskEvent>` per event. Resumes after Last-Event-ID; closes when the task finishes.',
+            content: { 'text/event-stream': { schema: ref(TaskEventSchema) } },
+          },
+          ...errorResponses(401, 404),
+        },
+      },
+    },
     async (req, reply) => {
       const { account } = await authenticate(ctx.accounts, req);
       await ctx.tasks.get(account.id, req.params.id); // 404 before the stream opens
@@ -50,9 +64,16 @@ export function registerEventsRoute(app: FastifyInstance, ctx: ApiContext): void
 
       const flush = async () => {
         if (closed) return;
+        // read the task before its events: a terminal task's events are all stored by then
+        const before = await ctx.tasks.get(account.id, req.params.id);
         const events = await ctx.store.listEvents(req.params.id, lastSeq);
-        if (events.length === 0) return;
-        const task = await ctx.tasks.get(account.id, req.params.id);
+        if (events.length === 0) {
+          // nothing after Last-Event-ID and the task is finished: end the stream instead of
+          // idling forever (an EventSource reconnects with the terminal event's id)
+          if (isTerminal(before.status)) close();
+          return;
+        }
+        const task = isTerminal(before.status) ? before : await ctx.tasks.get(account.id, req.params.id);
         const rendered = renderTask(task, { ...rc, nowMs: Date.now() });
         for (const e of events) {
           lastSeq = e.seq;

@@ -9,6 +9,8 @@ export interface RenderContext {
   baseUrl: string;
   fileUrlTtlS: number;
   nowMs: number;
+  /** storage that signs its own download URLs (S3): the URL for a key until expiresAtS; absent = genq's /files/… */
+  fileUrl?: (key: string, expiresAtS: number) => string;
 }
 
 export interface RenderedFile {
@@ -25,7 +27,7 @@ export interface RenderedFile {
 export function renderFile(f: StoredFile, rc: RenderContext): RenderedFile {
   const expires = Math.floor(rc.nowMs / 1000) + rc.fileUrlTtlS;
   return {
-    url: rc.baseUrl + signedPath(rc.signer, f.key, expires),
+    url: rc.fileUrl ? rc.fileUrl(f.key, expires) : rc.baseUrl + signedPath(rc.signer, f.key, expires),
     url_expires_at: new Date(expires * 1000).toISOString(),
     format: f.format,
     content_type: f.content_type,

@@ -5,16 +5,19 @@ import { authenticate } from '../auth.js';
 import { invalidRequest } from '../../core/errors.js';
 import type { CreateTaskRequest } from '../../core/task-service.js';
 import type { TaskStatus } from '../../core/task.js';
-import { BatchBody, CreateTaskBody, ErrorBody, ListQuery, STATUS_VALUES, TaskIdParams } from './schemas.js';
+import { BatchBody, CreateTaskBody, ListQuery, STATUS_VALUES, TaskIdParams } from './schemas.js';
 import { parsePreferWait } from './prefer.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { renderTask, type RenderContext } from './render.js';
+import { TaskBatchSchema, TaskListSchema, TaskSchema, errorResponses, ref } from './response-schemas.js';
 
 const MAX_METADATA_BYTES = 16 * 1024;
 
 export function renderContext(ctx: ApiContext, req: FastifyRequest): RenderContext {
   const baseUrl = ctx.config.publicUrl ?? `${req.protocol}://${req.host}`;
-  return { signer: ctx.signer, baseUrl, fileUrlTtlS: ctx.config.fileUrlTtlS, nowMs: Date.now() };
+  const storage = ctx.storage;
+  const fileUrl = storage.presignedUrl ? (key: string, expiresAtS: number) => storage.presignedUrl!(key, expiresAtS) : undefined;
+  return { signer: ctx.signer, baseUrl, fileUrlTtlS: ctx.config.fileUrlTtlS, nowMs: Date.now(), ...(fileUrl ? { fileUrl } : {}) };
 }
 
 function toCreateRequest(body: CreateTaskBody, idempotencyKey?: string): CreateTaskRequest {
@@ -31,10 +34,11 @@ function idempotencyKeyOf(req: FastifyRequest): string | undefined {
   return k;
 }
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody };
+const errors = errorResponses(400, 401, 402, 404, 409, 422, 429, 503);
+const task = ref(TaskSchema);
 
 export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.post<{ Body: CreateTaskBody }>('/v1/tasks', { schema: { body: CreateTaskBody, tags: ['tasks'], summary: 'Create a task', response: errors } }, async (req, reply) => {
+  app.post<{ Body: CreateTaskBody }>('/v1/tasks', { schema: { body: CreateTaskBody, tags: ['tasks'], summary: 'Create a task', response: { 200: task, 202: task, ...errors } } }, async (req, reply) => {
     const { account } = await authenticate(ctx.accounts, req);
     const { task, created } = await ctx.tasks.create(account.id, toCreateRequest(req.body, idempotencyKeyOf(req)), 'native');
     reply.code(created ? 202 : 200).header('location', `/v1/tasks/${task.id}`);
@@ -43,7 +47,7 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void 
 
   app.post<{ Body: BatchBody }>(
     '/v1/tasks/batch',
-    { bodyLimit: 64 * 1024 * 1024, schema: { body: BatchBody, tags: ['tasks'], summary: 'Create up to 1,000 tasks, all or nothing', response: errors } },
+    { bodyLimit: 64 * 1024 * 1024, schema: { body: BatchBody, tags: ['tasks'], summary: 'Create up to 1,000 tasks, all or nothing', response: { 202: ref(TaskBatchSchema), ...errors } } },
     async (req, reply) => {
       const { account } = await authenticate(ctx.accounts, req);
       const tasks = await ctx.tasks.createBatch(account.id, req.body.tasks.map((b) => toCreateRequest(b)), 'native');
@@ -53,7 +57,7 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void 
     },
   );
 
-  app.get<{ Params: { id: string } }>('/v1/tasks/:id', { schema: { params: TaskIdParams, tags: ['tasks'], summary: 'Get a task; Prefer: wait=N holds until it finishes', response: errors } }, async (req, reply) => {
+  app.get<{ Params: { id: string } }>('/v1/tasks/:id', { schema: { params: TaskIdParams, tags: ['tasks'], summary: 'Get a task; Prefer: wait=N holds until it finishes', response: { 200: task, ...errors } } }, async (req, reply) => {
     const { account } = await authenticate(ctx.accounts, req);
     const wait = parsePreferWait(req.headers.prefer);
     let task;
@@ -69,7 +73,7 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void 
     return renderTask(task, renderContext(ctx, req), position === undefined ? {} : { queue_position: position });
   });
 
-  app.get<{ Querystring: ListQuery }>('/v1/tasks', { schema: { querystring: ListQuery, tags: ['tasks'], summary: 'List tasks, newest first', response: errors } }, async (req) => {
+  app.get<{ Querystring: ListQuery }>('/v1/tasks', { schema: { querystring: ListQuery, tags: ['tasks'], summary: 'List tasks, newest first', response: { 200: ref(TaskListSchema), ...errors } } }, async (req) => {
     const { account } = await authenticate(ctx.accounts, req);
     const q = req.query;
     const status = q.status ? q.status.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
@@ -92,7 +96,7 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void 
     };
   });
 
-  app.post<{ Params: { id: string } }>('/v1/tasks/:id/cancel', { schema: { params: TaskIdParams, tags: ['tasks'], summary: 'Cancel a task (409 once finished)', response: errors } }, async (req) => {
+  app.post<{ Params: { id: string } }>('/v1/tasks/:id/cancel', { schema: { params: TaskIdParams, tags: ['tasks'], summary: 'Cancel a task (409 once finished)', response: { 200: task, ...errors } } }, async (req) => {
     const { account } = await authenticate(ctx.accounts, req);
     const task = await ctx.tasks.cancel(account.id, req.params.id);
     return renderTask(task, renderContext(ctx, req));

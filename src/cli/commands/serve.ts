@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { createLogger } from '../../logger.js';
-import { startGenq } from '../../app.js';
 
 export function registerServe(program: Command): void {
   program
@@ -11,6 +10,7 @@ export function registerServe(program: Command): void {
     .option('--host <addr>', 'address to bind (GENQ_HOST, default 127.0.0.1)')
     .option('--data-dir <dir>', 'folder for the SQLite file and result files (GENQ_DATA_DIR, default ./.genq)')
     .option('--database <url>', 'SQLite file path or postgres:// URL (GENQ_DATABASE)')
+    .option('--storage <url>', 'result files: local | file:///dir | s3://bucket[/prefix]?endpoint=… (GENQ_STORAGE, default local)')
     .option('--role <role>', 'all | api | worker (GENQ_ROLE, default all)')
     .option('--concurrency <n>', 'tasks this worker runs at once (GENQ_CONCURRENCY, default 16)')
     .option('--allow-private-urls', 'let webhooks and fetched URLs reach private addresses (GENQ_ALLOW_PRIVATE_URLS)')
@@ -18,6 +18,9 @@ export function registerServe(program: Command): void {
     .action(async (opts) => {
       const config = loadConfig(opts, process.env);
       const log = createLogger(config.logLevel);
+      // loaded here, not at the top: the whole server takes seconds to import, and every other
+      // command (keys, tasks, tts) would pay for it on each run
+      const { startGenq } = await import('../../app.js');
       const genq = await startGenq(config, log);
       let signals = 0;
       const shutdown = (signal: string) => {

@@ -56,3 +56,16 @@ export function splitText(text: string, language = 'en', max = MAX_CHUNK_CHARS):
     .filter((c) => c.length > 0);
   return chunks.length ? chunks : [clean.trim()];
 }
+
+/**
+ * Chunks for a streamed answer: the first sentence alone, so audio starts after one short
+ * synthesis, then the rest packed as usual.
+ */
+export function splitForStream(text: string, language = 'en', max = MAX_CHUNK_CHARS): string[] {
+  const clean = sanitizeText(text);
+  const all = sentences(clean, language).flatMap((s) => splitLong(s, max));
+  const first = all.findIndex((s) => s.trim().length > 0);
+  if (first < 0) return [clean.trim()];
+  const rest = all.slice(first + 1).join('');
+  return [all[first]!.trim(), ...(rest.trim() ? splitText(rest, language, max) : [])];
+}

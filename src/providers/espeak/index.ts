@@ -1,18 +1,20 @@
 /**
- * genq's embedded speech engine: eSpeak NG (GPL-3.0, compiled to WASM), run in a
- * worker-thread pool so synthesis never blocks the event loop. Formant synthesis is
- * intelligible and fast but robotic; see the voice notes in voices.ts.
+ * genq's embedded speech engine: eSpeak NG (GPL-3.0, compiled to WASM), run in the shared
+ * engine pool so synthesis never blocks the event loop. Formant synthesis is intelligible
+ * and fast but robotic; see README.md. Speaks built-in voices and the account's designed
+ * and cloned voices (recipes over espeak, see recipe.ts), as WAV, MP3 or Ogg Vorbis.
  */
-import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
-import { providerError } from '../../core/errors.js';
-import type { ModelInfo, Provider, ProviderContext, ProviderOutput } from '../provider.js';
+import { invalidInput, providerError } from '../../core/errors.js';
+import type { AudioStream, ModelInfo, Provider, ProviderContext, ProviderOutput, StreamContext, VoiceLookup } from '../provider.js';
 import type { Task } from '../../core/task.js';
-import { splitText } from './chunk.js';
-import type { SynthRequest, SynthResponse } from './synth-worker.js';
-import { estimateCredits, normaliseInput } from './validate.js';
-import { findVoice, publicVoices } from './voices.js';
-import { buildWav, durationSeconds, parseWav, sameFormat, type Pcm, type PcmFormat } from './wav.js';
+import { EnginePool } from '../engine-pool.js';
+import { concatAudio, durationOf, type Audio } from '../audio/audio.js';
+import { CONTENT_TYPES } from '../audio/formats.js';
+import { StreamEncoder } from '../audio/encode.js';
+import { splitForStream, splitText } from './chunk.js';
+import { estimateCredits, normaliseInput, type EspeakInput } from './validate.js';
+import { resolveRecipe, type EspeakRecipe } from './recipe.js';
+import { languageFamily, publicVoices } from './voices.js';
 
 export { ESPEAK_VOICES } from './voices.js';
 
@@ -23,61 +25,59 @@ const MODEL: ModelInfo = {
   default: true,
   timeout_s: 300,
   description:
-    'eSpeak NG formant synthesizer, embedded and CPU-only: instant, intelligible, many languages, clearly synthetic (robotic) timbre. WAV output.',
+    'eSpeak NG formant synthesizer, embedded and CPU-only: instant, intelligible, 100+ languages, clearly synthetic (robotic) timbre. Built-in and account voices; WAV, MP3 or Ogg; SSML.',
 };
 
-/** espeak's own default rate; speed 1.0 means exactly this */
-const BASE_WPM = 175;
-
 export interface EspeakProviderOptions {
-  /** worker threads; default os.availableParallelism() */
+  /** worker threads when no pool is given; default os.availableParallelism() */
   maxThreads?: number;
+  /** the engine pool shared with the other local voice providers */
+  pool?: EnginePool;
 }
 
-/** Rejects as soon as the signal fires; the chunk in flight finishes in the background. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  promise.catch(() => {}); // its outcome no longer matters once we rejected
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
+/** The input of a tts task, made concrete: which recipe, at what rate and pitch. */
+export interface SpeechPlan {
+  input: EspeakInput;
+  recipe: EspeakRecipe;
+  chunks: string[];
 }
 
-function toPcm(out: SynthResponse): Pcm {
-  if (!out.wav) throw providerError(`espeak-ng produced no audio${out.stderr ? `: ${out.stderr}` : ''}`, false);
+export function planSpeech(input: EspeakInput, recipe: EspeakRecipe, streaming = false): SpeechPlan {
+  const language = input.language || recipe.language;
+  // SSML is one document: cutting it at sentence ends would cut through its tags
+  const chunks = input.ssml ? [input.text] : streaming ? splitForStream(input.text, language) : splitText(input.text, language);
+  return { input, recipe, chunks };
+}
+
+/** Synthesizes one chunk of a plan in the pool. */
+export async function speakChunk(pool: EnginePool, plan: SpeechPlan, text: string, signal: AbortSignal): Promise<Audio> {
+  const { recipe, input } = plan;
+  let out;
   try {
-    return parseWav(out.wav);
+    out = await pool.speak({
+      engine: 'espeak-ng', text, voice: recipe.espeak, ssml: input.ssml, shift: recipe.shift, amplitude: recipe.amplitude,
+      wpm: Math.round(recipe.wpm * input.speed),
+      pitch: Math.min(99, Math.max(0, Math.round(recipe.pitch * input.pitch))),
+    }, signal);
   } catch (e) {
-    throw providerError(`espeak-ng produced an unreadable WAV: ${(e as Error).message}`, false, e);
+    if (signal.aborted) throw signal.reason;
+    throw providerError(`espeak-ng worker failed: ${e instanceof Error ? e.message : String(e)}`, true, e);
   }
+  if (!out.audio) throw providerError(`espeak-ng produced no audio: ${out.error ?? 'no reason given'}`, false);
+  return out.audio;
+}
+
+async function checkAccountVoice(input: EspeakInput, voices: VoiceLookup): Promise<EspeakInput> {
+  const recipe = await resolveRecipe(input.voice, voices);
+  if (input.language && languageFamily(input.language) !== languageFamily(recipe.language)) {
+    throw invalidInput(`"language" "${input.language}" does not match voice "${input.voice}", which speaks ${recipe.language}. Drop one of the two or pick a matching voice.`, { field: 'language' });
+  }
+  return { ...input, language: recipe.language };
 }
 
 export function createEspeakProvider(opts: EspeakProviderOptions = {}): Provider {
-  const maxThreads = Math.max(1, Math.floor(opts.maxThreads ?? availableParallelism()));
-  // Created on first use: validating or listing voices should not start threads.
-  let pool: Piscina<SynthRequest, SynthResponse> | undefined;
-  const getPool = () =>
-    (pool ??= new Piscina({
-      filename: new URL('./synth-worker.js', import.meta.url).href,
-      minThreads: 1,
-      maxThreads,
-      // an idle thread keeps its compiled wasm; a new one pays ~3x for its first call
-      idleTimeout: 60_000,
-    }));
-
-  async function synthesizeChunk(req: SynthRequest, ctx: ProviderContext): Promise<Pcm> {
-    let out: SynthResponse;
-    try {
-      out = await abortable(getPool().run(req), ctx.signal);
-    } catch (e) {
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      throw providerError(`espeak-ng worker failed: ${e instanceof Error ? e.message : String(e)}`, true, e);
-    }
-    ctx.log.debug({ ms: Math.round(out.ms), cold: out.cold, chars: req.text.length }, 'espeak-ng chunk');
-    return toPcm(out);
-  }
+  const ownPool = !opts.pool;
+  const pool = opts.pool ?? new EnginePool({ maxThreads: opts.maxThreads });
 
   return {
     id: 'espeak-ng',
@@ -86,43 +86,50 @@ export function createEspeakProvider(opts: EspeakProviderOptions = {}): Provider
 
     validate: (_model, input) => ({ ...normaliseInput(input) }),
 
+    async validateForAccount(_model, input, voices) {
+      return { ...(await checkAccountVoice(normaliseInput(input), voices)) };
+    },
+
     estimate: (_model, input) => estimateCredits(input),
 
     async run(task: Task, ctx: ProviderContext): Promise<ProviderOutput> {
       ctx.signal.throwIfAborted();
       const input = normaliseInput(task.input);
-      const voice = findVoice(input.voice)!;
-      const chunks = splitText(input.text, voice.language);
-      const base = {
-        voice: voice.espeak,
-        wpm: Math.round(BASE_WPM * input.speed),
-        pitch: Math.min(99, Math.max(0, Math.round(voice.basePitch * input.pitch))),
-      };
-      let format: PcmFormat | undefined;
-      const parts: Uint8Array[] = [];
-      for (const [i, text] of chunks.entries()) {
+      const plan = planSpeech(input, await resolveRecipe(input.voice, ctx.account));
+      const parts: Audio[] = [];
+      for (const [i, text] of plan.chunks.entries()) {
         ctx.signal.throwIfAborted();
-        const pcm = await synthesizeChunk({ ...base, text }, ctx);
-        format ??= pcm;
-        if (!sameFormat(format, pcm)) throw providerError('espeak-ng changed its sample format between chunks', false);
-        parts.push(pcm.data);
-        ctx.progress((i + 1) / chunks.length);
+        parts.push(await speakChunk(pool, plan, text, ctx.signal));
+        // synthesis is most of the work; encoding takes the last few percent
+        ctx.progress(((i + 1) / plan.chunks.length) * 0.95);
       }
-      const data = buildWav(format!, parts);
+      const audio = concatAudio(parts);
+      const data = await pool.encode(audio, input.format, ctx.signal);
       const stored = await ctx.writeFile({
-        name: 'speech.wav',
-        data,
-        format: 'wav',
-        content_type: 'audio/wav',
-        duration_s: durationSeconds(format!, data.length - 44),
+        name: `speech.${input.format}`, data, format: input.format, content_type: CONTENT_TYPES[input.format], duration_s: durationOf(audio),
       });
       return { result: { files: [stored] }, credits: estimateCredits({ text: input.text }) };
     },
 
+    async stream(_model, raw, ctx: StreamContext): Promise<AudioStream> {
+      const input = normaliseInput(raw);
+      const plan = planSpeech(input, await resolveRecipe(input.voice, ctx.account), true);
+      // the first chunk is synthesized before answering, so a failure is still a clean 4xx/5xx
+      const first = await speakChunk(pool, plan, plan.chunks[0]!, ctx.signal);
+      const encoder = await StreamEncoder.create(input.format, first.sampleRate);
+      async function* chunks(): AsyncGenerator<Uint8Array> {
+        yield encoder.push(first.samples);
+        for (const text of plan.chunks.slice(1)) {
+          const audio = await speakChunk(pool, plan, text, ctx.signal);
+          yield encoder.push(audio.samples);
+        }
+        yield encoder.end();
+      }
+      return { content_type: CONTENT_TYPES[input.format], format: input.format, chunks: chunks() };
+    },
+
     async close() {
-      const p = pool;
-      pool = undefined;
-      await p?.destroy();
+      if (ownPool) await pool.close();
     },
   };
 }

@@ -18,6 +18,10 @@ export interface SynthRequest {
   wpm: number;
   /** espeak `-p`, 0..99 */
   pitch: number;
+  /** the text is SSML: espeak `-m` */
+  ssml?: boolean;
+  /** espeak `-a`, 0..200 (default 100) */
+  amplitude?: number;
 }
 
 export interface SynthResponse {
@@ -64,7 +68,7 @@ export default async function synthesize(req: SynthRequest): Promise<SynthRespon
     const es = await Promise.race([
       ESpeakNg({
         // `--` ends the options, so text that starts with "-" is spoken, not parsed
-        arguments: ['-w', OUT, '-v', req.voice, '-s', String(req.wpm), '-p', String(req.pitch), '--', req.text],
+        arguments: ['-w', OUT, '-v', req.voice, '-s', String(req.wpm), '-p', String(req.pitch), ...(req.ssml ? ['-m'] : []), ...(req.amplitude ? ['-a', String(req.amplitude)] : []), '--', req.text],
         print: () => {},
         // emscripten's own "program exited … keepRuntimeAlive" notice is noise, not a cause
         printErr: (line) => void (line.startsWith('program exited') || stderr.push(line)),

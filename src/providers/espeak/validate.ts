@@ -3,28 +3,34 @@
  * messages go straight back to API clients as INVALID_INPUT.
  */
 import { invalidInput } from '../../core/errors.js';
+import { AUDIO_FORMATS, isAudioFormat, type AudioFormat } from '../audio/formats.js';
+import { isAccountVoiceId } from '../voice-lab/voice-ids.js';
 import { DEFAULT_VOICE_ID, defaultVoiceFor, findVoice, languageFamily, SUPPORTED_LANGUAGES } from './voices.js';
 
 export const MAX_TEXT_CHARS = 5000;
-export const SUPPORTED_FORMATS = ['wav'] as const;
+export const SUPPORTED_FORMATS = AUDIO_FORMATS;
 
 export interface EspeakInput {
   text: string;
+  /** a built-in voice id, or an account voice id (`voice_…`) */
   voice: string;
+  /** empty only for an account voice before validateForAccount filled it in */
   language: string;
   speed: number;
   pitch: number;
-  format: 'wav';
+  format: AudioFormat;
+  /** the text is SSML (espeak `-m`): sent as true, or detected from a leading `<speak` */
+  ssml: boolean;
 }
 
-const FIELDS = ['text', 'voice', 'language', 'speed', 'pitch', 'format'];
+const FIELDS = ['text', 'voice', 'language', 'speed', 'pitch', 'format', 'ssml'];
 
 /** Code points, not UTF-16 units: "5000 characters" should mean what a person counts. */
 export const charCount = (s: string) => [...s].length;
 
 const bad = (field: string, message: string) => invalidInput(message, { field });
 
-function optionalString(input: Record<string, unknown>, field: string): string | undefined {
+export function optionalString(input: Record<string, unknown>, field: string): string | undefined {
   const value = input[field];
   // null is how many JSON clients say "not set"; treat it like an absent field
   if (value === undefined || value === null) return undefined;
@@ -32,7 +38,7 @@ function optionalString(input: Record<string, unknown>, field: string): string |
   return value.trim();
 }
 
-function ratio(input: Record<string, unknown>, field: string): number {
+export function ratio(input: Record<string, unknown>, field: string): number {
   const value = input[field];
   if (value === undefined || value === null) return 1;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
@@ -42,7 +48,7 @@ function ratio(input: Record<string, unknown>, field: string): number {
   return value;
 }
 
-function text(input: Record<string, unknown>): string {
+export function text(input: Record<string, unknown>): string {
   const value = input.text;
   if (value === undefined || value === null) throw bad('text', '"text" is required: send the text to speak.');
   if (typeof value !== 'string') throw bad('text', `"text" must be a string, got ${typeof value}.`);
@@ -58,6 +64,10 @@ function text(input: Record<string, unknown>): string {
 function voiceAndLanguage(input: Record<string, unknown>): { voice: string; language: string } {
   const voiceId = optionalString(input, 'voice');
   const language = optionalString(input, 'language');
+  if (voiceId && isAccountVoiceId(voiceId) && !findVoice(voiceId)) {
+    // the account's own voice: whether it exists is checked against the store at creation
+    return { voice: voiceId, language: language ?? '' };
+  }
   if (voiceId) {
     const voice = findVoice(voiceId);
     if (!voice) {
@@ -78,10 +88,20 @@ function voiceAndLanguage(input: Record<string, unknown>): { voice: string; lang
   return { voice: DEFAULT_VOICE_ID, language: findVoice(DEFAULT_VOICE_ID)!.language };
 }
 
-function format(input: Record<string, unknown>): 'wav' {
+export function audioFormat(input: Record<string, unknown>): AudioFormat {
   const value = optionalString(input, 'format');
-  if (value === undefined || value === '' || value.toLowerCase() === 'wav') return 'wav';
-  throw bad('format', `Format "${value}" is not supported yet: espeak-ng output is only available as "wav" for now. Send "format": "wav" or leave it out.`);
+  if (value === undefined || value === '') return 'wav';
+  const f = value.toLowerCase();
+  if (isAudioFormat(f)) return f;
+  throw bad('format', `Format "${value}" is not supported. Use one of: ${AUDIO_FORMATS.join(', ')} (default wav).`);
+}
+
+function ssml(input: Record<string, unknown>, text: string): boolean {
+  const value = input.ssml;
+  if (value !== undefined && value !== null && typeof value !== 'boolean') {
+    throw bad('ssml', `"ssml" must be true or false, got ${JSON.stringify(value)}.`);
+  }
+  return value === true || (value !== false && /^<speak[\s>]/i.test(text));
 }
 
 /** Throws INVALID_INPUT; returns the input with every default filled in. */
@@ -93,12 +113,14 @@ export function normaliseInput(input: Record<string, unknown>): EspeakInput {
   if (unknown.length) {
     throw bad(unknown[0]!, `Unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}. Allowed fields: ${FIELDS.join(', ')}.`);
   }
+  const t = text(input);
   return {
-    text: text(input),
+    text: t,
     ...voiceAndLanguage(input),
     speed: ratio(input, 'speed'),
     pitch: ratio(input, 'pitch'),
-    format: format(input),
+    format: audioFormat(input),
+    ssml: ssml(input, t),
   };
 }
 

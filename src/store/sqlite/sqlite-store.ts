@@ -9,7 +9,7 @@ import DatabaseCtor from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import type { NewTask, Task, TaskEvent } from '../../core/task.js';
 import type {
-  Account, ApiKeyRecord, ClaimOptions, NewAccountWithKey, QueueStats, Store, TaskListQuery, TaskUpdate, Voice,
+  Account, ApiKeyRecord, ClaimOptions, NewAccountWithKey, QueueStats, Store, TaskListQuery, TaskUpdate, Voice, WorkerRecord,
 } from '../store.js';
 import { GroupCommit } from './group-commit.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -204,8 +204,11 @@ export class SqliteStore implements Store {
     return this.writes.write(() => {
       const modelFilter = o.models ? ` AND model IN (${o.models.map(() => '?').join(', ')})` : '';
       const rows = this.q(
-        `SELECT * FROM tasks WHERE status = 'queued' AND run_after <= ?${modelFilter} ORDER BY priority DESC, run_id LIMIT ?`,
-      ).all(o.now, ...(o.models ?? []), o.limit) as TaskRow[];
+        // a never-started task past its queue deadline is the sweeper's to expire, not ours to start
+        `SELECT * FROM tasks WHERE status = 'queued' AND run_after <= ?
+           AND (started_at IS NOT NULL OR expires_at IS NULL OR expires_at >= ?)${modelFilter}
+         ORDER BY priority DESC, run_id LIMIT ?`,
+      ).all(o.now, o.now, ...(o.models ?? []), o.limit) as TaskRow[];
       const upd = this.q(
         `UPDATE tasks SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, @now),
            progress = COALESCE(progress, 0), lease_owner = @owner, lease_token = @token, lease_until = @until,
@@ -281,9 +284,9 @@ export class SqliteStore implements Store {
   async queuePosition(task: Task): Promise<number | null> {
     if (task.status !== 'queued') return null;
     const row = this.q(
-      `SELECT count(*) AS n FROM tasks WHERE status = 'queued' AND model = ?
+      `SELECT count(*) AS n FROM tasks WHERE status = 'queued' AND model = ? AND run_after <= ?
          AND (priority > ? OR (priority = ? AND run_id < ?))`,
-    ).get(task.model, task.priority, task.priority, task.run_id) as { n: number };
+    ).get(task.model, Date.now(), task.priority, task.priority, task.run_id) as { n: number };
     return row.n + 1;
   }
 
@@ -304,6 +307,57 @@ export class SqliteStore implements Store {
       for (const v of voices) {
         ins.run(v.id, v.account_id, v.name, v.language, v.gender, v.engine, JSON.stringify(v.params), v.sample_key, v.created_at);
       }
+    });
+  }
+
+  /** one process owns an SQLite file, so there is never anything remote to hear */
+  subscribeChanges(): () => void {
+    return () => {};
+  }
+
+  recordWorker(w: WorkerRecord): Promise<void> {
+    return this.writes.write(() => {
+      this.q(
+        `INSERT INTO workers (id, host, pid, started_at, last_seen, alive_until, running, concurrency, models)
+         VALUES (@id, @host, @pid, @started_at, @last_seen, @alive_until, @running, @concurrency, @models)
+         ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, alive_until = excluded.alive_until,
+           running = excluded.running, concurrency = excluded.concurrency, models = excluded.models`,
+      ).run({ ...w, models: JSON.stringify(w.models) });
+      this.q('DELETE FROM workers WHERE alive_until < ?').run(w.last_seen - 3_600_000);
+    });
+  }
+
+  removeWorker(id: string): Promise<void> {
+    return this.writes.write(() => {
+      this.q('DELETE FROM workers WHERE id = ?').run(id);
+    });
+  }
+
+  async listWorkers(now: number): Promise<WorkerRecord[]> {
+    const rows = this.q('SELECT * FROM workers WHERE alive_until >= ? ORDER BY started_at, id').all(now) as Array<Record<string, any>>;
+    return rows.map((r) => ({ ...r, models: JSON.parse(r.models) }) as WorkerRecord);
+  }
+
+  async findFinishedBefore(cutoff: number, limit: number): Promise<Task[]> {
+    return (this.q(
+      `SELECT * FROM tasks WHERE status IN ('succeeded', 'failed', 'timed_out', 'cancelled', 'expired') AND completed_at < ?
+       ORDER BY completed_at LIMIT ?`,
+    ).all(cutoff, limit) as TaskRow[]).map(fromRow);
+  }
+
+  deleteTasks(ids: string[]): Promise<number> {
+    if (ids.length === 0) return Promise.resolve(0);
+    return this.writes.write(() => {
+      const del = this.q(`DELETE FROM tasks WHERE id = ? AND status IN ('succeeded', 'failed', 'timed_out', 'cancelled', 'expired')`);
+      const delEvents = this.q('DELETE FROM task_events WHERE task_id = ?');
+      let n = 0;
+      for (const id of ids) {
+        if (del.run(id).changes === 1) {
+          delEvents.run(id);
+          n += 1;
+        }
+      }
+      return n;
     });
   }
 }

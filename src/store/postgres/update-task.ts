@@ -1,0 +1,158 @@
+/**
+ * The compare-and-set write behind every state change, group-committed.
+ *
+ * Each write matches only while the row still has the status the writer read (and, for a
+ * worker, the lease token it was given), so a worker that lost its lease — paused,
+ * partitioned, its task swept back to the queue and claimed by another — matches nothing and
+ * its write is discarded. Two writers racing on one row serialise on the row lock; the second
+ * is re-checked against the new row and loses. The event is appended by the same statement,
+ * so a change and its event land together.
+ *
+ * Writes that arrive within one event-loop turn go out as ONE statement (UPDATE … FROM
+ * unnest(…)), so a worker finishing 32 tasks at once pays for one commit, not 32. A batch
+ * holds each task at most once (a second write to the same task waits for the next batch, so
+ * it is checked against the first one's result). If a batch fails as a whole (bad data, or a
+ * deadlock with another process's batch), its writes are retried one by one.
+ */
+import type pg from 'pg';
+import type { Task } from '../../core/task.js';
+import type { TaskUpdate } from '../store.js';
+import { mapPgError } from './connection.js';
+import { TASK_COLUMNS, fromRow, param, type TaskColumn } from './rows.js';
+
+const FIXED = new Set<TaskColumn>(['id', 'account_id', 'created_at']);
+const UPDATABLE = TASK_COLUMNS.filter(([c]) => !FIXED.has(c));
+
+// $1 id[], $2 expect_status[], $3 fenced[], $4 expect_lease[], $5 event[], then one array per updatable column, then `at`
+const V_COLS = ['id', 'expect_status', 'fenced', 'expect_lease', 'event', ...UPDATABLE.map(([c]) => c)];
+const V_ARGS = ['$1::text[]', '$2::text[]', '$3::bool[]', '$4::text[]', '$5::text[]',
+  ...UPDATABLE.map(([, type], i) => `$${i + 6}::${type === 'json' ? 'text' : type}[]`)];
+const AT = `$${UPDATABLE.length + 6}::bigint`;
+const SETS = UPDATABLE.map(([c, type]) => `${c} = v.${c}${type === 'json' ? '::json' : ''}`).join(', ');
+
+const UPDATE_SQL = `
+WITH v AS (
+  SELECT * FROM unnest(${V_ARGS.join(', ')}) WITH ORDINALITY AS v(${V_COLS.join(', ')}, ord)
+), u AS (
+  UPDATE tasks t SET ${SETS}, version = t.version + 1
+  FROM v
+  WHERE t.id = v.id AND t.status = v.expect_status
+    AND (NOT v.fenced OR t.lease_token IS NOT DISTINCT FROM v.expect_lease)
+  RETURNING t.*, v.event AS _event, v.ord AS _ord
+), ev AS (
+  INSERT INTO task_events (task_id, type, status, progress, at)
+  SELECT id, _event, status, progress, ${AT} FROM u WHERE _event IS NOT NULL ORDER BY _ord
+)
+SELECT * FROM u`;
+
+interface Pending {
+  u: TaskUpdate;
+  resolve: (t: Task | null) => void;
+  reject: (e: unknown) => void;
+}
+
+export class UpdateBatcher {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private inFlight = 0;
+  private readonly busy = new Set<string>();
+  private idle: Array<() => void> = [];
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly written: (t: Task, event: string | undefined) => void,
+    private readonly maxBatch = 500,
+    private readonly maxInFlight = 4,
+  ) {}
+
+  update(u: TaskUpdate): Promise<Task | null> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ u, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  drained(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((r) => this.idle.push(r));
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+      // one write per task per batch, and none for a task whose earlier write is still in flight:
+      // writes to one task land in the order they were made
+      const ids = new Set<string>();
+      const batch: Pending[] = [];
+      const rest: Pending[] = [];
+      for (const p of this.queue) {
+        const id = p.u.next.id;
+        if (batch.length < this.maxBatch && !ids.has(id) && !this.busy.has(id)) {
+          ids.add(id);
+          batch.push(p);
+        } else rest.push(p);
+      }
+      this.queue = rest;
+      if (batch.length === 0) return; // everything left waits on a write in flight
+      for (const id of ids) this.busy.add(id);
+      this.inFlight += 1;
+      void this.write(batch).finally(() => {
+        this.inFlight -= 1;
+        for (const id of ids) this.busy.delete(id);
+        if (this.queue.length > 0) this.pump();
+        else if (this.inFlight === 0) for (const r of this.idle.splice(0)) r();
+      });
+    }
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    try {
+      const rows = await this.run(batch.map((p) => p.u));
+      const byId = new Map(rows.map((r) => [r.id as string, r]));
+      for (const p of batch) this.settle(p, byId.get(p.u.next.id));
+    } catch (e) {
+      const mapped = mapPgError(e);
+      if (batch.length === 1 || mapped !== e) {
+        for (const p of batch) p.reject(mapped);
+        return;
+      }
+      for (const p of batch) {
+        try {
+          const [row] = await this.run([p.u]);
+          this.settle(p, row);
+        } catch (err) {
+          p.reject(mapPgError(err));
+        }
+      }
+    }
+  }
+
+  private settle(p: Pending, row: Record<string, any> | undefined): void {
+    if (!row) return p.resolve(null);
+    const task = fromRow(row);
+    this.written(task, p.u.event);
+    p.resolve(task);
+  }
+
+  private async run(us: TaskUpdate[]): Promise<Array<Record<string, any>>> {
+    const values: unknown[] = [
+      us.map((u) => u.next.id),
+      us.map((u) => u.expectStatus),
+      us.map((u) => u.expectLeaseToken !== undefined),
+      us.map((u) => u.expectLeaseToken ?? null),
+      us.map((u) => u.event ?? null),
+      ...UPDATABLE.map(([c]) => us.map((u) => param(u.next, c))),
+      Date.now(),
+    ];
+    const res = await this.pool.query({ name: 'genq_update_tasks', text: UPDATE_SQL, values });
+    return res.rows;
+  }
+}

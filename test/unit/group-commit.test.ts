@@ -1,0 +1,121 @@
+/** GroupCommit: concurrent writes share one transaction (one fsync); a failing write rolls back alone. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import DatabaseCtor from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { GroupCommit } from '../../src/store/sqlite/group-commit.js';
+
+let dir: string;
+let db: Database;
+/** number of outermost transactions run (each one a COMMIT, i.e. one WAL fsync) */
+let commits: number;
+
+/** wraps db.transaction so every top-level (not nested = not a savepoint) call is counted */
+function countTransactions(d: Database): void {
+  const original = d.transaction.bind(d);
+  d.transaction = ((fn: (...args: unknown[]) => unknown) => {
+    const tx = original(fn);
+    const counted = (...args: unknown[]) => {
+      if (!d.inTransaction) commits++;
+      return tx(...args);
+    };
+    return Object.assign(counted, { deferred: tx.deferred, immediate: tx.immediate, exclusive: tx.exclusive, default: tx.default });
+  }) as Database['transaction'];
+}
+
+const count = (): number => (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
+const insert = (v: string) => () => Number(db.prepare('INSERT INTO t (v) VALUES (?)').run(v).lastInsertRowid);
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genq-gc-'));
+  db = new DatabaseCtor(path.join(dir, 'gc.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.exec(`CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE);
+           CREATE TABLE parent (id INTEGER PRIMARY KEY);
+           CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);`);
+  commits = 0;
+  countTransactions(db);
+});
+
+afterEach(() => {
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('GroupCommit', () => {
+  it('runs writes issued in the same tick in one transaction, each getting its own result', async () => {
+    const gc = new GroupCommit(db);
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => gc.write(insert(`v${i}`))));
+    expect(commits).toBe(1);
+    expect(results).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(count()).toBe(200);
+    expect(gc.pending).toBe(0);
+  });
+
+  it('writes that arrive while a batch waits join it; later ticks get their own batch', async () => {
+    const gc = new GroupCommit(db);
+    const a = gc.write(insert('a'));
+    await Promise.resolve(); // microtasks run before the scheduled flush
+    const b = gc.write(insert('b'));
+    await Promise.all([a, b]);
+    expect(commits).toBe(1);
+    await gc.write(insert('c'));
+    await gc.write(insert('d'));
+    expect(commits).toBe(3);
+  });
+
+  it('splits a burst into batches of at most maxBatch', async () => {
+    const gc = new GroupCommit(db, 10);
+    await Promise.all(Array.from({ length: 95 }, (_, i) => gc.write(insert(`v${i}`))));
+    expect(commits).toBe(10);
+    expect(count()).toBe(95);
+  });
+
+  it('a failing write rejects alone and its partial work is rolled back; the others in the batch commit', async () => {
+    const gc = new GroupCommit(db);
+    const ok1 = gc.write(insert('one'));
+    const bad = gc.write(() => {
+      db.prepare('INSERT INTO t (v) VALUES (?)').run('half-done');
+      throw new Error('provider of this write blew up');
+    });
+    const dup = gc.write(insert('one')); // UNIQUE violation
+    const ok2 = gc.write(insert('two'));
+    const settled = await Promise.allSettled([ok1, bad, dup, ok2]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(String((settled[1] as PromiseRejectedResult).reason)).toContain('blew up');
+    expect(String((settled[2] as PromiseRejectedResult).reason)).toMatch(/UNIQUE/);
+    expect(commits).toBe(1);
+    const values = (db.prepare('SELECT v FROM t ORDER BY id').all() as { v: string }[]).map((r) => r.v);
+    expect(values).toEqual(['one', 'two']);
+  });
+
+  it('when the commit itself fails, every write of the batch rejects and nothing is kept; the next batch works', async () => {
+    const gc = new GroupCommit(db);
+    const a = gc.write(insert('a'));
+    // a deferred foreign key is only checked at COMMIT, so this makes the whole batch's commit fail
+    const orphan = gc.write(() => db.prepare('INSERT INTO child (parent_id) VALUES (42)').run().changes);
+    const b = gc.write(insert('b'));
+    const settled = await Promise.allSettled([a, orphan, b]);
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(String((settled[0] as PromiseRejectedResult).reason)).toMatch(/FOREIGN KEY/);
+    expect(db.inTransaction).toBe(false);
+    expect(count()).toBe(0);
+    expect(await gc.write(insert('after'))).toBeGreaterThan(0);
+    expect(count()).toBe(1);
+  });
+
+  it('every resolved write is visible to a second connection (it was committed)', async () => {
+    const gc = new GroupCommit(db);
+    const other = new DatabaseCtor(path.join(dir, 'gc.db'), { readonly: true });
+    try {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => gc.write(insert(`x${i}`))));
+      expect((other.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n).toBe(20);
+    } finally {
+      other.close();
+    }
+  });
+});
