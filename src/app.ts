@@ -95,8 +95,23 @@ export async function startGenq(config: Config, log: Logger): Promise<RunningGen
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
-      // stop taking requests first, then let the worker finish or hand back its tasks
-      if (http) await http.close();
+      // stop taking requests first, then let the worker finish or hand back its tasks;
+      // long-polls and event streams end at once, or they would hold http.close() open
+      tasks.stopWaiting();
+      if (http) {
+        const closed = http.close();
+        // a connection busy at this moment (a long-poll answering) goes idle afterwards and would
+        // sit in keep-alive for a minute: keep closing idle ones, and cut the rest after the grace
+        const server = http.server;
+        const nudge = setInterval(() => server.closeIdleConnections(), 50);
+        const cut = setTimeout(() => server.closeAllConnections(), Math.max(1000, config.shutdownGraceMs));
+        try {
+          await closed;
+        } finally {
+          clearInterval(nudge);
+          clearTimeout(cut);
+        }
+      }
       if (worker) await worker.stop();
       await retention?.stop();
       stopFeed();

@@ -2,10 +2,14 @@
  * Builds the HTTP server: one structured log line per request, errors mapped to stable codes
  * (never a stack trace), the native API, downloads and operations endpoints.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { ApiContext } from './context.js';
 import { classify, nativeErrorBody } from './errors.js';
+import { GenqError } from '../core/errors.js';
+import { jsonDepthExceeds } from '../core/json-depth.js';
+
+const MAX_BODY_DEPTH = 64;
 import { validatorCompiler } from './validation.js';
 import { registerTaskRoutes } from './native/task-routes.js';
 import { registerEventsRoute } from './native/events-route.js';
@@ -48,17 +52,43 @@ export async function buildServer(ctx: ApiContext, logger: FastifyBaseLogger): P
   // JSON only: without this, Fastify's built-in text/plain parser turns a mislabelled body
   // into a string and the client gets a confusing 400 instead of 415
   app.removeContentTypeParser('text/plain');
+  // Fastify's own JSON parser (with its __proto__ / constructor poisoning checks), plus a depth
+  // limit: JSON.parse takes any nesting, but every later JSON.stringify (size checks, error
+  // messages, the store) recurses, so 20,000 nested brackets in a 40 KB body would be a 500
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    parseJson(req, body as string, (err, value) => {
+      if (err) return done(err, undefined);
+      if (jsonDepthExceeds(value, MAX_BODY_DEPTH)) {
+        return done(new GenqError('INVALID_JSON', `The JSON body nests more than ${MAX_BODY_DEPTH} levels deep`, { status: 400, type: 'invalid_request' }), undefined);
+      }
+      done(null, value);
+    });
+  });
   app.decorateRequest('principal', null);
   app.setValidatorCompiler(validatorCompiler);
 
-  app.addHook('onResponse', (req, reply, done) => {
+  // one line per request, written once: when the response finishes, or when the client hangs
+  // up first (a long-poll or SSE stream it gave up on), which Fastify's onResponse never sees
+  const logged = new WeakSet<object>();
+  const logRequest = (req: FastifyRequest, status: number, ms: number | null) => {
+    if (logged.has(req)) return;
+    logged.add(req);
     const route = req.routeOptions.url ?? 'unmatched';
-    const ms = reply.elapsedTime;
-    ctx.metrics.requests.observe({ method: req.method, route, status: reply.statusCode }, ms / 1000);
+    if (ms !== null) ctx.metrics.requests.observe({ method: req.method, route, status }, ms / 1000);
     req.log.info(
-      { method: req.method, url: req.url.split('?')[0], route, status: reply.statusCode, ms: Math.round(ms * 100) / 100, account_id: req.principal?.account.id },
+      { method: req.method, url: req.url.split('?')[0], route, status, ms: ms === null ? null : Math.round(ms * 100) / 100, account_id: req.principal?.account.id },
       'request',
     );
+  };
+  app.addHook('onResponse', (req, reply, done) => {
+    logRequest(req, reply.statusCode, reply.elapsedTime);
+    done();
+  });
+  // 499: the client closed the connection before the response was complete (nginx's convention)
+  app.addHook('onRequestAbort', (req, done) => {
+    logRequest(req, 499, null);
     done();
   });
 

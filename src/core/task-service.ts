@@ -3,11 +3,13 @@
  * worker call this; it knows no wire format. Each state write is: pure transition → store
  * compare-and-set → event on the bus → one log line.
  */
+import { setMaxListeners } from 'node:events';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../providers/provider.js';
 import { GenqError, invalidRequest, taskNotFound } from './errors.js';
 import type { EventBus } from './event-bus.js';
 import { newTaskId, TASK_ID_PATTERN } from './ids.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import type { ModelRegistry } from './model-registry.js';
 import { eventName, transition, type TaskTransition } from './state-machine.js';
 import { isTerminal, type NewTask, type Task, type TaskStatus, type WebhookSpec } from './task.js';
@@ -45,6 +47,9 @@ export class TaskService {
 
   /** Validates a request into a task row without writing anything. */
   prepare(accountId: string, req: CreateTaskRequest, dialect: string): NewTask {
+    if (jsonDepthExceeds(req.input) || jsonDepthExceeds(req.metadata)) {
+      throw invalidRequest(`input and metadata may nest at most ${MAX_JSON_DEPTH} levels deep`);
+    }
     const { provider, model } = this.registry.resolve(req.capability, req.action, req.model);
     const input = provider.validate(model, req.input ?? {});
     const now = this.now();
@@ -205,6 +210,7 @@ export class TaskService {
 
   /** Resolves with the task once it is terminal, or as it stands when `timeoutMs` runs out. */
   async waitForTerminal(accountId: string, id: string, timeoutMs: number, signal?: AbortSignal): Promise<Task> {
+    if (this.shuttingDown.signal.aborted) timeoutMs = 0;
     let wake: () => void = () => {};
     const changed = new Promise<void>((r) => (wake = r));
     const unsubscribe = this.bus.subscribe(id, (c) => {
@@ -213,6 +219,7 @@ export class TaskService {
     const timer = setTimeout(wake, timeoutMs);
     const onAbort = () => wake();
     signal?.addEventListener('abort', onAbort, { once: true });
+    this.shuttingDown.signal.addEventListener('abort', onAbort, { once: true });
     try {
       // read after subscribing so a change between the two cannot be missed
       const task = await this.get(accountId, id);
@@ -223,7 +230,28 @@ export class TaskService {
       clearTimeout(timer);
       unsubscribe();
       signal?.removeEventListener('abort', onAbort);
+      this.shuttingDown.signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  // thousands of open long-polls and streams each listen: that is normal, not a leak
+  private readonly shuttingDown = (() => {
+    const c = new AbortController();
+    setMaxListeners(0, c.signal);
+    return c;
+  })();
+
+  /** aborted when the process shuts down: open waits (long-polls, SSE streams) end early */
+  get shutdownSignal(): AbortSignal {
+    return this.shuttingDown.signal;
+  }
+
+  /**
+   * Shutdown: every long-poll answers at once with the task as it stands and every event
+   * stream ends (its client reconnects), so closing the HTTP server does not wait on them.
+   */
+  stopWaiting(): void {
+    this.shuttingDown.abort();
   }
 
   list(accountId: string, q: { status?: TaskStatus[]; capability?: string; limit: number; before?: string }): Promise<Task[]> {

@@ -115,10 +115,13 @@ export class HttpClient {
     for (let attempt = 0; ; attempt++) {
       let error: GenqApiError | GenqConnectionError;
       const call = linkedAbort(opts.signal, timeoutMs);
+      let streamOpen = false;
       try {
         const res = await this.fetchFn(url, { method, headers, body, signal: call.signal });
         if (res.ok) {
-          if (streaming) call.done(); // from here on the caller's signal alone governs the stream
+          // a stream outlives the timeout: from here on the caller's signal alone governs it
+          streamOpen = streaming;
+          if (streaming) call.stopTimer();
           return await consume(res);
         }
         error = apiErrorFrom(res.status, await res.text(), parseRetryAfter(res.headers.get('retry-after')));
@@ -128,7 +131,8 @@ export class HttpClient {
           ? new GenqConnectionError(`No answer from genq at ${this.baseUrl} within ${Math.round(timeoutMs / 1000)} s (${method} ${path})`, e)
           : new GenqConnectionError(`Cannot reach genq at ${this.baseUrl} (${describe(e)})`, e);
       } finally {
-        if (!streaming) call.done();
+        // an open stream keeps listening to the caller's signal; everything else lets go
+        if (!streamOpen) call.done();
       }
       // 429 and 503 say "not now"; a broken connection may or may not have reached the server.
       // Either way only a request that is harmless to repeat is sent again.
@@ -160,6 +164,7 @@ function linkedAbort(outer: AbortSignal | undefined, ms: number) {
   return {
     signal: ac.signal,
     timedOut: () => timedOut,
+    stopTimer: () => clearTimeout(timer),
     done: () => {
       clearTimeout(timer);
       outer?.removeEventListener('abort', onAbort);

@@ -30,6 +30,9 @@ export class TaskExecution {
   private trailingProgress: NodeJS.Timeout | null = null;
   /** set once the provider's outcome is in: later progress reports are dropped */
   private providerDone = false;
+  /** resolves once the provider has returned or thrown; the outcome may still be being written */
+  readonly providerSettled: Promise<void>;
+  private settleProvider: () => void = () => {};
 
   constructor(
     task: Task,
@@ -40,6 +43,7 @@ export class TaskExecution {
     private readonly retryBaseMs: number,
   ) {
     this.current = task;
+    this.providerSettled = new Promise((r) => (this.settleProvider = r));
   }
 
   abort(cause: AbortCause): void {
@@ -164,6 +168,7 @@ export class TaskExecution {
 
   private endProgress(): void {
     this.providerDone = true;
+    this.settleProvider();
     if (this.trailingProgress) clearTimeout(this.trailingProgress);
     this.trailingProgress = null;
   }

@@ -26,7 +26,14 @@ export interface WorkerOptions {
 
 export class WorkerRuntime {
   readonly owner = `worker-${newId()}`;
+  /** every task this worker holds a lease on, until its outcome is written */
   private readonly running = new Map<string, TaskExecution>();
+  /**
+   * provider runs in progress: what `concurrency` limits. A task whose provider is done but
+   * whose outcome is still being committed no longer takes a slot, so the next claim overlaps
+   * that write instead of waiting for it.
+   */
+  private busy = 0;
   private claiming = false;
   private claimAgain = false;
   private stopping = false;
@@ -75,7 +82,7 @@ export class WorkerRuntime {
       this.claimAgain = true;
       return;
     }
-    const free = this.opts.concurrency - this.running.size;
+    const free = this.opts.concurrency - this.busy;
     if (free <= 0) return;
     this.claiming = true;
     this.claimAgain = false;
@@ -109,7 +116,17 @@ export class WorkerRuntime {
       // an older attempt of ours may still be running if our lease was taken back and we won the task again
       this.running.get(task.id)?.abort('lost');
       this.running.set(task.id, exec);
+      this.busy += 1;
+      let slotFreed = false;
+      const freeSlot = () => {
+        if (slotFreed) return;
+        slotFreed = true;
+        this.busy -= 1;
+        this.kick();
+      };
+      void exec.providerSettled.then(freeSlot);
       void exec.run().catch((err) => this.log.error({ task_id: task.id, err: String(err) }, 'task settle failed')).finally(() => {
+        freeSlot();
         // only forget the task if this attempt is still the current one: never orphan a newer attempt
         if (this.running.get(task.id) === exec) this.running.delete(task.id);
         if (this.running.size === 0) for (const f of this.idle.splice(0)) f();

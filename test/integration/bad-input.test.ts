@@ -177,6 +177,42 @@ describe('POST /v1/tasks with a bad body', () => {
     expect((await api.listAll()).length).toBe(before);
   });
 
+  it('deeply nested JSON (small, under every size limit) → 400, never a 500', async () => {
+    const before = (await api.listAll()).length;
+    const nest = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
+    const deep = [
+      `{"capability":"voice","action":"tts","model":"noop","input":{},"metadata":${nest(5000)}}`,
+      `{"capability":"voice","action":"tts","input":${nest(50_000)}}`,
+      `{"capability":"voice","action":"tts","model":"noop","input":{},"priority":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
+    ];
+    for (const body of deep) {
+      const r = await raw(body);
+      expect(r.status, r.text).toBe(400);
+      expect(r.body.error.code).toBe('INVALID_JSON');
+      expect(r.body.error.message).toMatch(/nest/);
+    }
+    const batch = await api.post('/v1/tasks/batch', undefined, {
+      rawBody: `{"tasks":[{"capability":"voice","action":"tts","model":"noop","input":{},"metadata":${nest(5000)}}]}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(batch.status).toBe(400);
+    // moderately deep metadata (over 32 levels) is refused too, with a clear message
+    const forty = await api.post('/v1/tasks', tts({}, { model: 'noop', metadata: JSON.parse(nest(40)) }));
+    expectError(forty, 400, 'INVALID_REQUEST', /metadata.*32 levels/);
+    const ten = await api.post('/v1/tasks', tts({}, { model: 'noop', metadata: JSON.parse(nest(10)) }));
+    expect(ten.status).toBe(202);
+    expect(ten.body.metadata).toEqual(JSON.parse(nest(10)));
+    expect((await api.listAll()).length).toBe(before + 1);
+  });
+
+  it('test-model knobs that would freeze the server are refused (steps without bound)', async () => {
+    expectError(await api.post('/v1/tasks', tts({ steps: 1e9 }, { model: 'noop' })), 422, 'INVALID_INPUT', /steps/);
+    expectError(await api.post('/v1/tasks', tts({ steps: 'many' }, { model: 'noop' })), 422, 'INVALID_INPUT', /steps/);
+    expectError(await api.post('/v1/tasks', tts({ write_file: 'yes' }, { model: 'noop' })), 422, 'INVALID_INPUT', /write_file/);
+    // the server is still responsive
+    expect((await api.get('/healthz')).status).toBe(200);
+  });
+
   it('application/json with a charset parameter is fine', async () => {
     const r = await raw(JSON.stringify(tts({}, { model: 'noop' })), 'application/json; charset=utf-8');
     expect(r.status).toBe(202);

@@ -4,7 +4,7 @@
  * go back to the queue). A SIGTERM instead exits cleanly, handing running tasks back at once.
  */
 import { afterAll, describe, it, vi } from 'vitest';
-import { Api, makeKey, start, stopAll, waitFor, type Task } from '../helpers/server.js';
+import { Api, makeKey, readSse, sleep, start, stopAll, waitFor, type Task } from '../helpers/server.js';
 
 // each file starts real servers and runs the CLI: allow for a slow, busy machine
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
@@ -77,11 +77,28 @@ describe.concurrent('crash safety', { timeout: 90_000 }, () => {
       return r.body.data.length >= 10 ? r.body.data.length : null;
     }, { what: 'the worker to fill up' });
 
+    // clients waiting on a running task must not hold the shutdown open
+    const watched: string = (await api.get('/v1/tasks?status=running&limit=1')).body.data[0].id;
+    const auth = { authorization: `Bearer ${key.key}` };
+    let streamOpen = false;
+    const stream = readSse(`${first.url}/v1/tasks/${watched}/events`, auth, { timeoutMs: 30_000, onEvent: () => (streamOpen = true) });
+    const longPoll = fetch(`${first.url}/v1/tasks/${watched}`, { headers: { ...auth, prefer: 'wait=60' } })
+      .then(async (r) => ({ status: r.status, body: (await r.json()) as Task }));
+    await waitFor(() => streamOpen, { what: 'the event stream to open' });
+    await sleep(200); // and the long-poll to be waiting
+
     const t0 = Date.now();
     first.kill('SIGTERM');
-    const exit = await first.exit;
-    expect(exit.code).toBe(0);
+    const exit = await Promise.race([first.exit, sleep(20_000).then(() => 'still running 20 s after SIGTERM')]);
+    expect(exit).toEqual({ code: 0, signal: null });
     expect(Date.now() - t0).toBeLessThan(5000);
+    // the long-poll was answered with the task as it stood, the stream was ended (not cut)
+    const polled = await longPoll;
+    expect(polled.status).toBe(200);
+    expect(polled.body.id).toBe(watched);
+    const streamed = await stream;
+    expect(streamed.ended).toBe(true);
+    expect(streamed.events.map((e) => e.event).slice(0, 2)).toEqual(['task.queued', 'task.running']);
     expect(first.logs.some((l) => typeof l.msg === 'string' && /re-queueing/.test(l.msg))).toBe(true);
     const released = first.logs.filter((l) => l.msg === 'task transition' && l.transition === 'release');
     expect(released.length).toBeGreaterThan(0);

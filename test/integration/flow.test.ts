@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
-  Api, loggedTransitions, makeKey, requestLines, sleep, start, stopAll, transitionLines, waitFor,
+  Api, loggedTransitions, makeKey, readSse, requestLines, sleep, start, stopAll, transitionLines, waitFor,
   type CreatedKey, type GenqServer, type Task,
 } from '../helpers/server.js';
 
@@ -282,6 +282,26 @@ describe('structured logs', () => {
     // the request log must not carry the API key
     expect(server.logs.some((l) => JSON.stringify(l).includes(key.key))).toBe(false);
     expect(server.nonJsonLines).toEqual([]);
+  });
+
+  it('a long-poll or SSE stream the client gives up on still writes its one line (status 499)', async () => {
+    const t = await api.noop({ sleep_ms: 3000 });
+    const ac = new AbortController();
+    const poll = fetch(`${server.url}/v1/tasks/${t.id}`, { headers: { authorization: `Bearer ${key.key}`, prefer: 'wait=30' }, signal: ac.signal });
+    await sleep(300);
+    ac.abort();
+    await poll.catch(() => {});
+    const sse = await readSse(`${server.url}/v1/tasks/${t.id}/events`, { authorization: `Bearer ${key.key}` }, { timeoutMs: 500 });
+    expect(sse.ended).toBe(false); // we hung up, the task was still running
+    const lines = await waitFor(() => {
+      const l = requestLines(server, (x) => x.url === `/v1/tasks/${t.id}` || x.url === `/v1/tasks/${t.id}/events`);
+      return l.length >= 2 ? l : null;
+    }, { what: 'request lines of the abandoned requests' });
+    await sleep(200);
+    expect(requestLines(server, (x) => x.url === `/v1/tasks/${t.id}`)).toHaveLength(1);
+    expect(requestLines(server, (x) => x.url === `/v1/tasks/${t.id}/events`)).toHaveLength(1);
+    for (const l of lines) expect(l.status).toBe(499);
+    await api.post(`/v1/tasks/${t.id}/cancel`);
   });
 
   it('every transition writes exactly one line with msg "task transition"', async () => {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SseParser, backoffMs, newIdempotencyKey, parseRetryAfter, readSse } from '../../dist/sdk/index.js';
+import { Genq, SseParser, backoffMs, newIdempotencyKey, parseRetryAfter, readSse } from '../../dist/sdk/index.js';
 import { ROOT } from '../helpers/server.js';
 
 const parseAll = (chunks: string[]) => {
@@ -55,6 +55,39 @@ describe('SseParser', () => {
     const out = [];
     for await (const m of readSse(stream)) out.push(m);
     expect(out).toEqual([{ lastEventId: '1', event: 'message', data: '“héllo” ✓' }]);
+  });
+});
+
+describe('events() over a stalled stream', () => {
+  it('drops a stream that went silent and resumes after the last event id', async () => {
+    const calls: Array<Record<string, string>> = [];
+    const event = (seq: number, status: string) =>
+      `id: ${seq}\nevent: task.${status}\ndata: ${JSON.stringify({ seq, type: `task.${status}`, status, progress: null, at: new Date().toISOString(), task: { id: 't', status } })}\n\n`;
+    const fakeFetch = async (_url: string, init: RequestInit) => {
+      calls.push(init.headers as Record<string, string>);
+      const first = calls.length === 1;
+      const body = new ReadableStream<Uint8Array>({
+        start(c) {
+          if (first) c.enqueue(new TextEncoder().encode(event(1, 'queued'))); // …then nothing, not even a keepalive
+          else {
+            c.enqueue(new TextEncoder().encode(event(2, 'running') + event(3, 'succeeded')));
+            c.close();
+          }
+          init.signal?.addEventListener('abort', () => c.error(init.signal!.reason));
+        },
+      });
+      return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+    };
+    const genq = new Genq({ baseUrl: 'http://genq.test', apiKey: 'sk_x', fetch: fakeFetch });
+    const seen: number[] = [];
+    const started = Date.now();
+    for await (const e of genq.tasks.events('t', { idleTimeoutMs: 300 })) seen.push(e.seq);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(calls).toHaveLength(2);
+    expect(calls[0]!['last-event-id']).toBeUndefined();
+    expect(calls[1]!['last-event-id']).toBe('1');
+    expect(calls[1]!.authorization).toBe('Bearer sk_x');
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 });
 

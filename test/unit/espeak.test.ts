@@ -51,6 +51,7 @@ describe('espeak-ng validate', () => {
       speed: 1,
       pitch: 1,
       format: 'wav',
+      ssml: false,
     });
   });
 
@@ -92,8 +93,8 @@ describe('espeak-ng validate', () => {
     ['speed NaN', { text: 'hi', speed: Number.NaN }, /must be a number/],
     ['pitch too high', { text: 'hi', pitch: 3 }, /"pitch" must be between/],
     ['pitch as bool', { text: 'hi', pitch: true }, /"pitch" must be a number/],
-    ['mp3', { text: 'hi', format: 'mp3' }, /only available as "wav" for now/],
-    ['ogg', { text: 'hi', format: 'ogg' }, /"ogg" is not supported yet/],
+    ['flac', { text: 'hi', format: 'flac' }, /Use one of: wav, mp3, ogg/],
+    ['ssml as string', { text: 'hi', ssml: 'yes' }, /"ssml" must be true or false/],
     ['format as number', { text: 'hi', format: 1 }, /"format" must be a string/],
     ['an unknown field', { text: 'hi', volume: 3 }, /Unknown field "volume"/],
   ];

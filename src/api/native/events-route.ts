@@ -58,9 +58,13 @@ export function registerEventsRoute(app: FastifyInstance, ctx: ApiContext): void
         closed = true;
         clearInterval(keepalive);
         unsubscribe();
+        ctx.tasks.shutdownSignal.removeEventListener('abort', close);
         res.end();
       };
       req.raw.once('close', close);
+      // shutting down: end the stream (the client reconnects with Last-Event-ID) so it does not hold the server open
+      if (ctx.tasks.shutdownSignal.aborted) return close();
+      ctx.tasks.shutdownSignal.addEventListener('abort', close, { once: true });
 
       const flush = async () => {
         if (closed) return;

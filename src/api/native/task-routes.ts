@@ -1,8 +1,10 @@
 /** Native task endpoints: create, batch, get (with long-poll), list, cancel. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import type { ApiContext } from '../context.js';
 import { authenticate } from '../auth.js';
 import { invalidRequest } from '../../core/errors.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../../core/json-depth.js';
 import type { CreateTaskRequest } from '../../core/task-service.js';
 import type { TaskStatus } from '../../core/task.js';
 import { BatchBody, CreateTaskBody, ListQuery, STATUS_VALUES, TaskIdParams } from './schemas.js';
@@ -21,6 +23,8 @@ export function renderContext(ctx: ApiContext, req: FastifyRequest): RenderConte
 }
 
 function toCreateRequest(body: CreateTaskBody, idempotencyKey?: string): CreateTaskRequest {
+  // checked before the size, whose JSON.stringify would overflow the stack on deep nesting
+  if (jsonDepthExceeds(body.metadata)) throw invalidRequest(`metadata may nest at most ${MAX_JSON_DEPTH} levels deep`);
   if (body.metadata && Buffer.byteLength(JSON.stringify(body.metadata)) > MAX_METADATA_BYTES) {
     throw invalidRequest(`metadata is larger than ${MAX_METADATA_BYTES / 1024} KiB`);
   }
@@ -36,9 +40,12 @@ function idempotencyKeyOf(req: FastifyRequest): string | undefined {
 
 const errors = errorResponses(400, 401, 402, 404, 409, 422, 429, 503);
 const task = ref(TaskSchema);
+// documented in /openapi.json; the handlers parse them (with clearer messages than a schema's)
+const createHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'a repeat with the same key (1–255 characters) returns the first task (200) instead of making another' })) });
+const getHeaders = Type.Object({ prefer: Type.Optional(Type.String({ description: 'wait=N (0–60): hold the answer until the task finishes or N seconds pass' })) });
 
 export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.post<{ Body: CreateTaskBody }>('/v1/tasks', { schema: { body: CreateTaskBody, tags: ['tasks'], summary: 'Create a task', response: { 200: task, 202: task, ...errors } } }, async (req, reply) => {
+  app.post<{ Body: CreateTaskBody }>('/v1/tasks', { schema: { body: CreateTaskBody, headers: createHeaders, tags: ['tasks'], summary: 'Create a task', response: { 200: task, 202: task, ...errors } } }, async (req, reply) => {
     const { account } = await authenticate(ctx.accounts, req);
     const { task, created } = await ctx.tasks.create(account.id, toCreateRequest(req.body, idempotencyKeyOf(req)), 'native');
     reply.code(created ? 202 : 200).header('location', `/v1/tasks/${task.id}`);
@@ -57,7 +64,7 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void 
     },
   );
 
-  app.get<{ Params: { id: string } }>('/v1/tasks/:id', { schema: { params: TaskIdParams, tags: ['tasks'], summary: 'Get a task; Prefer: wait=N holds until it finishes', response: { 200: task, ...errors } } }, async (req, reply) => {
+  app.get<{ Params: { id: string } }>('/v1/tasks/:id', { schema: { params: TaskIdParams, headers: getHeaders, tags: ['tasks'], summary: 'Get a task; Prefer: wait=N holds until it finishes', response: { 200: task, ...errors } } }, async (req, reply) => {
     const { account } = await authenticate(ctx.accounts, req);
     const wait = parsePreferWait(req.headers.prefer);
     let task;

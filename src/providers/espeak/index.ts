@@ -67,6 +67,47 @@ export async function speakChunk(pool: EnginePool, plan: SpeechPlan, text: strin
   return out.audio;
 }
 
+/**
+ * Runs `fn` over the items with at most `limit` in flight and returns the results in order;
+ * `onDone` is called as each one finishes. A failure rejects at once.
+ */
+export async function inOrder<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>, onDone: () => void = () => {}): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+      onDone();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  return results;
+}
+
+/** Hands out fn(item) in order while keeping up to `lookahead` of the following ones running. */
+export function aheadOf<T, R>(items: T[], lookahead: number, fn: (item: T) => Promise<R>): { next(): Promise<R | undefined> } {
+  const running: Promise<R>[] = [];
+  let started = 0;
+  const fill = () => {
+    while (running.length < Math.max(1, lookahead) && started < items.length) {
+      const p = fn(items[started++]!);
+      p.catch(() => {}); // observed when its turn comes; an abandoned stream must not leave it unhandled
+      running.push(p);
+    }
+  };
+  return {
+    async next() {
+      fill();
+      const p = running.shift();
+      if (!p) return undefined;
+      const value = await p;
+      fill();
+      return value;
+    },
+  };
+}
+
 async function checkAccountVoice(input: EspeakInput, voices: VoiceLookup): Promise<EspeakInput> {
   const recipe = await resolveRecipe(input.voice, voices);
   if (input.language && languageFamily(input.language) !== languageFamily(recipe.language)) {
@@ -96,33 +137,31 @@ export function createEspeakProvider(opts: EspeakProviderOptions = {}): Provider
       ctx.signal.throwIfAborted();
       const input = normaliseInput(task.input);
       const plan = planSpeech(input, await resolveRecipe(input.voice, ctx.account));
-      const parts: Audio[] = [];
-      for (const [i, text] of plan.chunks.entries()) {
-        ctx.signal.throwIfAborted();
-        parts.push(await speakChunk(pool, plan, text, ctx.signal));
-        // synthesis is most of the work; encoding takes the last few percent
-        ctx.progress(((i + 1) / plan.chunks.length) * 0.95);
-      }
+      let done = 0;
+      const parts = await inOrder(plan.chunks, pool.maxThreads, (text) => speakChunk(pool, plan, text, ctx.signal), () => {
+        // the last step (1) is reported once the file is encoded and written
+        if (++done < plan.chunks.length) ctx.progress(done / plan.chunks.length);
+      });
       const audio = concatAudio(parts);
       const data = await pool.encode(audio, input.format, ctx.signal);
       const stored = await ctx.writeFile({
         name: `speech.${input.format}`, data, format: input.format, content_type: CONTENT_TYPES[input.format], duration_s: durationOf(audio),
       });
+      ctx.progress(1);
       return { result: { files: [stored] }, credits: estimateCredits({ text: input.text }) };
     },
 
     async stream(_model, raw, ctx: StreamContext): Promise<AudioStream> {
       const input = normaliseInput(raw);
       const plan = planSpeech(input, await resolveRecipe(input.voice, ctx.account), true);
+      // chunks are synthesized ahead while earlier ones are sent, as many at once as the pool has threads
+      const ahead = aheadOf(plan.chunks, pool.maxThreads, (text) => speakChunk(pool, plan, text, ctx.signal));
       // the first chunk is synthesized before answering, so a failure is still a clean 4xx/5xx
-      const first = await speakChunk(pool, plan, plan.chunks[0]!, ctx.signal);
-      const encoder = await StreamEncoder.create(input.format, first.sampleRate);
+      const first = await ahead.next();
+      const encoder = await StreamEncoder.create(input.format, first!.sampleRate);
       async function* chunks(): AsyncGenerator<Uint8Array> {
-        yield encoder.push(first.samples);
-        for (const text of plan.chunks.slice(1)) {
-          const audio = await speakChunk(pool, plan, text, ctx.signal);
-          yield encoder.push(audio.samples);
-        }
+        yield encoder.push(first!.samples);
+        for (let audio = await ahead.next(); audio; audio = await ahead.next()) yield encoder.push(audio.samples);
         yield encoder.end();
       }
       return { content_type: CONTENT_TYPES[input.format], format: input.format, chunks: chunks() };

@@ -2,7 +2,9 @@
  * genq's built-in eSpeak NG voices. Each one is an espeak language voice plus a variant
  * file from `voices/!v`. Only variants that use the plain formant synthesizer are used:
  * the WASM build has no Klatt support, so `+klatt*`, `+adam`, `+Reed` and friends fail
- * with "Bad voice attribute" and silently fall back to the default sound.
+ * with "Bad voice attribute" and silently fall back to the default sound. Variants are also
+ * ignored after a region tag (`en-gb+f2`, `fr-fr+f4` speak male at ~100 Hz), so British
+ * English and French use the plain language voices `en` and `fr`.
  */
 import type { BuiltinVoice } from '../provider.js';
 
@@ -30,12 +32,12 @@ export const ESPEAK_VOICES: readonly EspeakVoice[] = [
   v('en-us-male-2', 'Brian (US English, deep)', 'en-US', 'male', 'en-us+m3', 38),
   v('en-us-female-1', 'Clara (US English)', 'en-US', 'female', 'en-us+f3', 50),
   v('en-us-female-2', 'Dana (US English, soft)', 'en-US', 'female', 'en-us+f4', 55),
-  v('en-gb-male-1', 'Edward (British English)', 'en-GB', 'male', 'en-gb', 50, true),
-  v('en-gb-female-1', 'Fiona (British English)', 'en-GB', 'female', 'en-gb+f2', 50),
+  v('en-gb-male-1', 'Edward (British English)', 'en-GB', 'male', 'en', 50, true),
+  v('en-gb-female-1', 'Fiona (British English)', 'en-GB', 'female', 'en+f2', 50),
   v('de-de-male-1', 'Georg (German)', 'de-DE', 'male', 'de', 50, true),
   v('de-de-female-1', 'Hanna (German)', 'de-DE', 'female', 'de+f3', 50),
-  v('fr-fr-male-1', 'Henri (French)', 'fr-FR', 'male', 'fr-fr', 50, true),
-  v('fr-fr-female-1', 'Inès (French)', 'fr-FR', 'female', 'fr-fr+f4', 50),
+  v('fr-fr-male-1', 'Henri (French)', 'fr-FR', 'male', 'fr', 50, true),
+  v('fr-fr-female-1', 'Inès (French)', 'fr-FR', 'female', 'fr+f4', 50),
   v('es-es-male-1', 'Javier (Spanish)', 'es-ES', 'male', 'es', 50, true),
   v('es-es-female-1', 'Lucía (Spanish)', 'es-ES', 'female', 'es+f3', 50),
   v('it-it-male-1', 'Marco (Italian)', 'it-IT', 'male', 'it+m1', 50, true),

@@ -85,11 +85,13 @@ export function createFliteProvider(pool: EnginePool): Provider {
         }
         if (!out.audio) throw providerError(`flite produced no audio: ${out.error ?? ''}`, false);
         parts.push(out.audio);
-        ctx.progress(((i + 1) / chunks.length) * 0.95);
+        // the last step (1) is reported once the file is encoded and written
+        if (i + 1 < chunks.length) ctx.progress((i + 1) / chunks.length);
       }
       const audio = concatAudio(parts);
       const data = await pool.encode(audio, input.format, ctx.signal);
       const stored = await ctx.writeFile({ name: `speech.${input.format}`, data, format: input.format, content_type: CONTENT_TYPES[input.format], duration_s: durationOf(audio) });
+      ctx.progress(1);
       return { result: { files: [stored] }, credits: estimateCredits({ text: input.text }) };
     },
   };

@@ -1,6 +1,7 @@
 /**
- * Tells other processes what this one wrote, AFTER it committed, with at most one NOTIFY
- * statement per event-loop turn.
+ * Tells other processes what this one wrote, AFTER it committed: at most one NOTIFY statement
+ * per event-loop turn, and never two in flight — what is noted while one is being sent goes
+ * out together in the next, so under load the statements get fuller, not more numerous.
  *
  * Why not a NOTIFY inside each write: PostgreSQL serialises the commits of all transactions
  * that notified (they queue on one global lock while the notification queue is appended),
@@ -24,7 +25,7 @@ export class Notifier {
   private changes: RemoteChange[] = [];
   private wake = false;
   private scheduled = false;
-  private sending: Promise<void> = Promise.resolve();
+  private inFlight: Promise<void> | null = null;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -46,17 +47,22 @@ export class Notifier {
 
   /** resolves after everything noted so far has been sent (or failed to send) */
   async flushed(): Promise<void> {
-    if (this.scheduled) await new Promise((r) => setImmediate(r));
-    await this.sending;
+    while (this.scheduled || this.inFlight) {
+      if (this.inFlight) await this.inFlight;
+      else await new Promise((r) => setImmediate(r));
+    }
   }
 
   private schedule(): void {
-    if (this.scheduled) return;
+    if (this.scheduled || this.inFlight) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
       const payloads = this.payloads();
-      this.sending = this.sending.then(() => this.send(payloads));
+      this.inFlight = this.send(payloads).finally(() => {
+        this.inFlight = null;
+        if (this.wake || this.changes.length > 0) this.schedule();
+      });
     });
   }
 

@@ -46,6 +46,14 @@ function curl(method: string, path: string, op: Operation): string {
   return lines.join(' \\\n');
 }
 
+/** All error statuses on one line: they share the Error shape. */
+function errorLine(op: Operation): HTMLElement | null {
+  const errors = Object.entries(op.responses ?? {}).filter(([status]) => !status.startsWith('2'));
+  if (!errors.length) return null;
+  const schema = errors[0]![1].content ? Object.values(errors[0]![1].content)[0]?.schema : undefined;
+  return h('div', { class: 'response err' }, h('p', null, h('span', { class: 'status' }, errors.map(([s]) => s).join(' ')), ' ', schema ? typeLabel(schema) : ''));
+}
+
 function operation(method: string, path: string, op: Operation): HTMLElement {
   const params = op.parameters ?? [];
   const body = op.requestBody?.content ? Object.entries(op.requestBody.content)[0] : undefined;
@@ -60,15 +68,18 @@ function operation(method: string, path: string, op: Operation): HTMLElement {
     ))))] : null,
     body ? [h('h4', null, 'Request body ', h('span', { class: 'ctype' }, body[0])), schemaBlock(body[1].schema)] : null,
     h('h4', null, 'Responses'),
-    h('div', { class: 'responses' }, Object.entries(op.responses ?? {}).map(([status, r]) => {
-      const content = r.content ? Object.entries(r.content)[0] : undefined;
-      const ok = status.startsWith('2');
-      return h('details', { class: `response ${ok ? 'ok' : 'err'}`, open: ok },
-        h('summary', null, h('span', { class: 'status' }, status), ' ', content ? typeLabel(content[1].schema) : '', content && content[0] !== 'application/json' ? h('span', { class: 'ctype' }, ` ${content[0]}`) : null,
-          r.description && r.description !== 'Default Response' ? h('span', { class: 'prop-desc' }, ` — ${r.description}`) : null),
-        content?.[1].schema?.$ref ? null : schemaBlock(content?.[1].schema),
-      );
-    })),
+    h('div', { class: 'responses' },
+      Object.entries(op.responses ?? {}).filter(([status]) => status.startsWith('2')).map(([status, r]) => {
+        const content = r.content ? Object.entries(r.content)[0] : undefined;
+        return h('div', { class: 'response ok' },
+          h('p', null, h('span', { class: 'status' }, status), ' ', content ? typeLabel(content[1].schema) : 'no body',
+            content && content[0] !== 'application/json' ? h('span', { class: 'ctype' }, ` ${content[0]}`) : null,
+            r.description && r.description !== 'Default Response' ? h('span', { class: 'prop-desc' }, ` — ${r.description}`) : null),
+          content?.[1].schema?.$ref ? null : schemaBlock(content?.[1].schema),
+        );
+      }),
+      errorLine(op),
+    ),
     h('div', { class: 'examples' },
       h('div', null, h('h4', null, 'curl'), h('pre', { tabindex: 0 }, h('code', null, curl(method, path, op)))),
       SDK[key] ? h('div', null, h('h4', null, 'TypeScript SDK'), h('pre', { tabindex: 0 }, h('code', null, SDK[key]!))) : null,

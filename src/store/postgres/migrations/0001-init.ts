@@ -62,8 +62,9 @@ CREATE TABLE tasks (
 );
 -- claims walk this small partial index in queue order and lock with SKIP LOCKED
 CREATE INDEX tasks_claim ON tasks(priority DESC, run_id) WHERE status = 'queued';
--- the earliest deferred task (retry backoff), so an idle worker sleeps exactly until then
-CREATE INDEX tasks_run_after ON tasks(run_after) WHERE status = 'queued';
+-- deferred tasks (retry backoff, run later), so an idle worker sleeps exactly until the next
+-- one is due; a task queued to run at once is not in it (one index entry less per create)
+CREATE INDEX tasks_deferred ON tasks(run_after) WHERE status = 'queued' AND run_after > created_at;
 CREATE INDEX tasks_account_list ON tasks(account_id, id DESC);
 CREATE UNIQUE INDEX tasks_idempotency ON tasks(account_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX tasks_leases ON tasks(lease_until) WHERE status = 'running';
@@ -72,8 +73,9 @@ CREATE INDEX tasks_finished ON tasks(completed_at) WHERE status IN ('succeeded',
 -- a queue table churns: vacuum it after 2% of its rows changed rather than the default 20%
 ALTER TABLE tasks SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02);
 
+-- an append-only log read per task: (task_id, seq) is its only index (seq is unique by construction)
 CREATE TABLE task_events (
-  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  seq bigint GENERATED ALWAYS AS IDENTITY,
   task_id text COLLATE "C" NOT NULL,
   type text NOT NULL,
   status text NOT NULL,
@@ -111,4 +113,46 @@ CREATE TABLE workers (
   concurrency integer NOT NULL,
   models json NOT NULL
 );
+/*
+ * The claim (see src/store/postgres/claim.ts): take up to p_limit claimable queued tasks in
+ * queue order, skipping rows other claimers hold, move them to running under a lease with one
+ * token each, and append their events. The SET clauses pin the plan to an ordered walk of
+ * tasks_claim that stops after p_limit rows: with stale statistics (a table just filled by a
+ * burst of creates) the planner would otherwise sort every queued task on every claim.
+ */
+CREATE FUNCTION genq_claim(
+  p_now bigint, p_limit integer, p_owner text, p_tokens text[], p_lease_until bigint, p_models text[], p_at bigint
+) RETURNS SETOF tasks
+LANGUAGE plpgsql
+SET enable_sort = off
+SET enable_bitmapscan = off
+SET enable_seqscan = off
+AS $fn$
+BEGIN
+  RETURN QUERY
+  WITH picked AS (
+    SELECT run_id FROM tasks
+    WHERE status = 'queued' AND run_after <= p_now
+      AND (p_models IS NULL OR model = ANY(p_models))
+      -- a never-started task past its queue deadline is the sweeper's to expire, not ours to start
+      AND (started_at IS NOT NULL OR expires_at IS NULL OR expires_at >= p_now)
+    ORDER BY priority DESC, run_id
+    LIMIT p_limit
+    FOR UPDATE SKIP LOCKED
+  ), numbered AS (
+    SELECT run_id, row_number() OVER () AS n FROM picked
+  ), claimed AS (
+    UPDATE tasks t SET
+      status = 'running', attempts = t.attempts + 1, started_at = COALESCE(t.started_at, p_now),
+      progress = COALESCE(t.progress, 0), lease_owner = p_owner, lease_token = p_tokens[numbered.n],
+      lease_until = p_lease_until, version = t.version + 1
+    FROM numbered WHERE t.run_id = numbered.run_id
+    RETURNING t.*
+  ), ev AS (
+    INSERT INTO task_events (task_id, type, status, progress, at)
+    SELECT id, 'task.running', 'running', progress, p_at FROM claimed
+  )
+  SELECT * FROM claimed;
+END
+$fn$;
 `;
