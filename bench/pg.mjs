@@ -74,12 +74,14 @@ const results = {};
 for (const [metric, m] of Object.entries(METRICS)) {
   if (only && !only.includes(metric)) continue;
   results[metric] = {};
+  // rounds interleave the systems, so a load swing on a shared machine hits all of them alike
+  const runs = Object.fromEntries(SYSTEMS.map((s) => [s, []]));
+  for (let i = 0; i < ROUNDS; i++) for (const system of SYSTEMS) runs[system].push(await measure(system, m.opts));
   for (const system of SYSTEMS) {
-    const runs = [];
-    for (let i = 0; i < ROUNDS; i++) runs.push(await measure(system, m.opts));
+    const r = runs[system];
     results[metric][system] = m.opts.op === 'latency'
-      ? { p50: median(runs.map((r) => r.p50)), p95: median(runs.map((r) => r.p95)) }
-      : { rate: median(runs.map((r) => r.rate)) };
+      ? { p50: median(r.map((x) => x.p50)), p95: median(r.map((x) => x.p95)) }
+      : { rate: median(r.map((x) => x.rate)) };
     const shown = m.opts.op === 'latency' ? `p50 ${fmt(results[metric][system].p50, 1)} ms, p95 ${fmt(results[metric][system].p95, 1)} ms` : `${fmt(results[metric][system].rate)}/s`;
     console.log(`  ${metric.padEnd(10)} ${system.padEnd(16)} ${shown}`);
   }

@@ -52,6 +52,9 @@ function e2eMeter(warmup, measure) {
   };
 }
 
+/** top-ups of about the queue's own depth (50…500): small enough that a shallow queue never runs dry while one is written */
+const topUp = (depth) => Math.min(500, Math.max(50, depth));
+
 /** keeps created − completed ≈ depth, adding `chunk` at a time, one top-up in flight */
 function producer(depth, chunk, add, meter) {
   let created = 0;
@@ -136,7 +139,7 @@ async function genq() {
       const g = await start('api');
       const { account_id } = await g.accounts.create({ name: 'bench', credits: 1e12, rateLimit: null });
       const meter = e2eMeter(o.warmup, o.measure);
-      const prod = producer(o.depth, 500, (n) => g.tasks.createBatch(account_id, Array.from({ length: n }, () => req), 'native'), meter);
+      const prod = producer(o.depth, topUp(o.depth), (n) => g.tasks.createBatch(account_id, Array.from({ length: n }, () => req), 'native'), meter);
       await prod.prefill();
       const w = await start('worker', o.concurrency);
       w.tasks.bus.onAny((c) => {
@@ -238,7 +241,7 @@ async function graphile() {
     }
     if (o.op === 'e2e') {
       const meter = e2eMeter(o.warmup, o.measure);
-      const prod = producer(o.depth, 500, addBulk, meter);
+      const prod = producer(o.depth, topUp(o.depth), addBulk, meter);
       await prod.prefill();
       const runner = await gw.run({
         pgPool: pool, concurrency: o.concurrency, noHandleSignals: true, pollInterval: 1000, logger: noopLogger,
@@ -317,7 +320,7 @@ async function pgboss() {
     }
     if (o.op === 'e2e') {
       const meter = e2eMeter(o.warmup, o.measure);
-      const prod = producer(o.depth, 500, addBulk, meter);
+      const prod = producer(o.depth, topUp(o.depth), addBulk, meter);
       await prod.prefill();
       // pg-boss 10 has no concurrency option: parallel work() loops, each fetching a batch. Its loop
       // waits out the polling interval (≥ 0.5 s) after every fetch unless notified, which would cap

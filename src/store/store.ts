@@ -160,7 +160,7 @@ export interface Store {
   insertVoices(voices: Voice[]): Promise<void>;
 
   // several processes on one store
-  /** calls `fn` with what other processes wrote; a single-process store never calls it */
+  /** calls `fn` with what other processes wrote to this store (PostgreSQL: LISTEN/NOTIFY; SQLite: the event log, polled) */
   subscribeChanges(fn: (c: RemoteChanges) => void): () => void;
   /** upserts a worker's presence; also forgets workers gone for more than an hour */
   recordWorker(w: WorkerRecord): Promise<void>;

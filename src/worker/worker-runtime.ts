@@ -65,8 +65,10 @@ export class WorkerRuntime {
     this.timers.push(setInterval(() => void this.reportPresence(), this.opts.heartbeatMs));
     void this.reportPresence();
     this.timers.push(setInterval(() => void this.sweep(), this.opts.sweepMs ?? 1000));
-    this.timers.push(setInterval(() => this.kick(), this.opts.pollMs ?? 1000));
     for (const t of this.timers) t.unref();
+    // the poll stays referenced: in a `--role worker` process no HTTP server keeps Node alive,
+    // and a worker must run until stop() is called
+    this.timers.push(setInterval(() => this.kick(), this.opts.pollMs ?? 1000));
     void this.sweep().then(() => this.kick());
     this.log.info({ owner: this.owner, concurrency: this.opts.concurrency }, 'worker started');
   }

@@ -71,7 +71,8 @@ describe.concurrent('crash safety', { timeout: 90_000 }, () => {
     const first = await start({ env });
     const key = await makeKey(first.dataDir, { name: 'graceful' });
     let api = new Api(first.url, key.key);
-    const ids = (await Promise.all(Array.from({ length: 20 }, () => api.noop({ sleep_ms: 1500 })))).map((t) => t.id);
+    // 4 s tasks: still running when the SIGTERM comes, even on a slow machine
+    const ids = (await Promise.all(Array.from({ length: 20 }, () => api.noop({ sleep_ms: 4000 })))).map((t) => t.id);
     const running = await waitFor(async () => {
       const r = await api.get('/v1/tasks?status=running&limit=100');
       return r.body.data.length >= 10 ? r.body.data.length : null;
@@ -105,7 +106,7 @@ describe.concurrent('crash safety', { timeout: 90_000 }, () => {
     expect(released.length).toBeLessThanOrEqual(running);
     for (const l of released) expect(l.to).toBe('queued');
 
-    const second = await start({ dataDir: first.dataDir, env });
+    const second = await start({ dataDir: first.dataDir, env: { ...env, GENQ_CONCURRENCY: '20' } });
     api = new Api(second.url, key.key);
     const done = await waitAllTerminal(api, ids, 20_000);
     for (const t of done) {

@@ -13,7 +13,10 @@ import {
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 let server: GenqServer;
-/** a second server on the same data dir (so: with a key at start), with 1 s download links */
+/**
+ * A second, API-only process on the same data dir (so: a key exists when it starts), whose
+ * download links live 1 s. API-only, so its worker never takes tasks from the main server.
+ */
 let shortLinks: GenqServer;
 let key: CreatedKey;
 let api: Api;
@@ -62,8 +65,7 @@ describe('first start', () => {
   });
 
   it('does not nag once a key exists', async () => {
-    shortLinks = await start({ dataDir: server.dataDir, env: { GENQ_ENABLE_NOOP: '1', GENQ_FILE_URL_TTL_S: '1' } });
-    await shortLinks.waitForLog((l) => l.msg === 'worker started');
+    shortLinks = await start({ dataDir: server.dataDir, env: { GENQ_ENABLE_NOOP: '1', GENQ_FILE_URL_TTL_S: '1', GENQ_ROLE: 'api' } });
     expect(shortLinks.logs.some((l) => l.msg === 'genq listening')).toBe(true);
     expect(shortLinks.logs.some((l) => typeof l.msg === 'string' && l.msg.includes('genq keys create'))).toBe(false);
   });
@@ -174,12 +176,12 @@ describe('speech task, end to end', () => {
   });
 
   it('an expired link answers 410, and re-reading the task gives a fresh link that works', async () => {
-    // shortLinks shares the store (and so the signing secret) with the main server
+    // shortLinks shares the store (and so the signing secret) with the main server, which runs the task
     const a = new Api(shortLinks.url, key.key);
-    const t = await a.noop({ write_file: true, text: 'file body' });
-    const done = await a.waitTerminal(t.id);
-    expect(done.status).toBe('succeeded');
-    const url = done.result!.files[0]!.url;
+    const t = await api.noop({ write_file: true, text: 'file body' });
+    expect((await api.waitTerminal(t.id)).status).toBe('succeeded');
+    const url = (await a.task(t.id)).result!.files[0]!.url;
+    expect(url.startsWith(shortLinks.url)).toBe(true);
     expect((await a.get(url, { auth: false })).text).toBe('file body');
     await sleep(2100);
     const r = await a.get(url, { auth: false });

@@ -186,11 +186,10 @@ describe('design, convert and bad input over HTTP', () => {
 });
 
 describe('POST /v1/tts/stream', () => {
-  const text = Array.from({ length: 6 }, (_, i) => `This is sentence number ${i + 1} of a longer text that is streamed.`).join(' ');
+  const text = Array.from({ length: 30 }, (_, i) => `This is sentence number ${i + 1} of a longer text that is streamed.`).join(' ');
 
-  it('starts sending audio after the first sentence, long before the whole text is synthesized', async () => {
+  it('sends the first sentence as soon as it is spoken, then the rest as it comes', async () => {
     for (const format of ['mp3', 'wav']) {
-      const started = performance.now();
       const res = await fetch(`${server.url}/v1/tts/stream`, {
         method: 'POST', headers: { authorization: `Bearer ${a.key}`, 'content-type': 'application/json' },
         body: JSON.stringify({ input: { text, format } }),
@@ -200,16 +199,16 @@ describe('POST /v1/tts/stream', () => {
       expect(res.headers.get('transfer-encoding')).toBe('chunked');
       const reader = res.body!.getReader();
       const parts: Uint8Array[] = [];
-      let firstByteMs = 0;
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        if (!firstByteMs && value.length) firstByteMs = performance.now() - started;
-        parts.push(value);
+        if (value.length) parts.push(value);
       }
-      const totalMs = performance.now() - started;
-      expect(firstByteMs).toBeLessThan(totalMs * 0.6);
       const bytes = new Uint8Array(Buffer.concat(parts));
+      // the first bytes to arrive are one sentence of ~30, not the whole text (no timing:
+      // bench/voice.mjs measures time to first byte)
+      expect(parts.length).toBeGreaterThan(2);
+      expect(parts[0]!.length).toBeLessThan(bytes.length / 4);
       if (format === 'wav') {
         // a streaming header says "until the end": patch the sizes the way a reader of a stream would
         const v = new DataView(bytes.buffer, bytes.byteOffset);
@@ -217,7 +216,7 @@ describe('POST /v1/tts/stream', () => {
         v.setUint32(40, bytes.length - 44, true);
       }
       const audio = await decodeFile(format, bytes);
-      expect(audio.seconds).toBeGreaterThan(15);
+      expect(audio.seconds).toBeGreaterThan(60);
     }
   }, 120_000);
 

@@ -7,7 +7,7 @@ import DatabaseCtor from 'better-sqlite3';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
 import { newId } from '../../src/core/ids.js';
-import { makeTask, runStoreConformance } from './conformance.js';
+import { makeTask, runStoreConformance, T0 } from './conformance.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'genq-sqlite-test-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -74,6 +74,42 @@ describe('SqliteStore (SQLite-only)', () => {
       expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
     } finally {
       db.close();
+    }
+  });
+});
+
+describe('SqliteStore change feed (two processes on one file)', () => {
+  it("reports another handle's writes in order, and not its own", async () => {
+    const file = freshFile();
+    const a = new SqliteStore(file);
+    await a.migrate();
+    const b = new SqliteStore(file);
+    await b.migrate();
+    const seen: Array<{ id: string; status: string; type: string }> = [];
+    let wakes = 0;
+    const off = a.subscribeChanges((c) => {
+      if (c === 'resync') return;
+      if (c.wake) wakes += 1;
+      seen.push(...c.changes);
+    });
+    try {
+      const account = newId();
+      await a.insertTasks([makeTask(account)], 'task.queued'); // own write: not news
+      const [t] = await b.insertTasks([makeTask(account)], 'task.queued');
+      const [claimed] = await b.claimTasks({ owner: 'w', limit: 1, now: T0 + 1000, leaseUntil: T0 + 60_000, newToken: () => 'tok' });
+      expect(claimed!.id).not.toBe(t!.id); // FIFO: a's task is first
+      const deadline = Date.now() + 3000;
+      while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(seen.map((c) => [c.status, c.type])).toEqual([
+        ['queued', 'task.queued'],
+        ['running', 'task.running'],
+      ]);
+      expect(seen[0]!.id).toBe(t!.id);
+      expect(wakes).toBe(1);
+    } finally {
+      off();
+      await a.close();
+      await b.close();
     }
   });
 });

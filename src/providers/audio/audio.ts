@@ -40,13 +40,13 @@ export function rms(x: Float32Array): number {
 
 /** Float samples to 16-bit little-endian PCM, clipped. */
 export function toInt16Bytes(x: Float32Array): Uint8Array {
-  const out = new Uint8Array(x.length * 2);
-  const view = new DataView(out.buffer);
+  const pcm = new Int16Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = Math.max(-1, Math.min(1, x[i]!));
-    view.setInt16(i * 2, v < 0 ? v * 0x8000 : v * 0x7fff, true);
+    const v = x[i]!;
+    pcm[i] = v >= 1 ? 0x7fff : v <= -1 ? -0x8000 : v < 0 ? v * 0x8000 : v * 0x7fff;
   }
-  return out;
+  // Int16Array is platform-endian; every platform Node runs genq on is little-endian
+  return new Uint8Array(pcm.buffer);
 }
 
 /** Scales the audio so its peak sits at `peak` (no-op on silence); pitch shifting can clip. */

@@ -77,9 +77,21 @@ export class StreamEncoder {
   }
 }
 
+/** 16-bit PCM WAV: wave-codec's header, samples converted in one typed-array pass. */
+export function encodeWav(audio: Audio): Uint8Array {
+  const body = toInt16Bytes(audio.samples);
+  const out = new Uint8Array(44 + body.length);
+  out.set(streamingWavHeader(audio.sampleRate));
+  const view = new DataView(out.buffer);
+  view.setUint32(4, 36 + body.length, true);
+  view.setUint32(40, body.length, true);
+  out.set(body, 44);
+  return out;
+}
+
 export async function encodeAudio(input: Audio, format: AudioFormat): Promise<Uint8Array> {
   const audio = await resample(input, carriedRate(format, input.sampleRate));
-  if (format === 'wav') return encodeWaveFromFloat32Channels([audio.samples], audio.sampleRate, 16);
+  if (format === 'wav') return encodeWav(audio);
   const enc = await StreamEncoder.create(format, audio.sampleRate);
   const parts: Uint8Array[] = [];
   // feed in slices: the WASM encoders allocate their input buffer per call

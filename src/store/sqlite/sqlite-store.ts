@@ -9,9 +9,10 @@ import DatabaseCtor from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import type { NewTask, Task, TaskEvent } from '../../core/task.js';
 import type {
-  Account, ApiKeyRecord, ClaimOptions, NewAccountWithKey, QueueStats, Store, TaskListQuery, TaskUpdate, Voice, WorkerRecord,
+  Account, ApiKeyRecord, ClaimOptions, NewAccountWithKey, QueueStats, Store, TaskListQuery, TaskUpdate, Voice, WorkerRecord, RemoteChanges,
 } from '../store.js';
 import { GroupCommit } from './group-commit.js';
+import { SqliteChangeFeed } from './change-feed.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { TASK_COLUMNS, fromRow, toRow, type TaskRow } from './rows.js';
 
@@ -21,6 +22,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly db: Database;
   private readonly writes: GroupCommit;
+  private readonly feed: SqliteChangeFeed;
   private readonly stmts = new Map<string, Statement>();
 
   constructor(file: string) {
@@ -31,6 +33,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     this.writes = new GroupCommit(this.db);
+    this.feed = new SqliteChangeFeed(this.db);
   }
 
   private q(sql: string): Statement {
@@ -146,9 +149,10 @@ export class SqliteStore implements Store {
   }
 
   private appendEvent(t: Task, type: string): void {
-    this.q('INSERT INTO task_events (task_id, type, status, progress, at) VALUES (?, ?, ?, ?, ?)').run(
+    const info = this.q('INSERT INTO task_events (task_id, type, status, progress, at) VALUES (?, ?, ?, ?, ?)').run(
       t.id, type, t.status, t.progress, Date.now(),
     );
+    this.feed.noteOwn(Number(info.lastInsertRowid));
   }
 
   insertTasks(tasks: NewTask[], event: string): Promise<Task[]> {
@@ -311,8 +315,8 @@ export class SqliteStore implements Store {
   }
 
   /** one process owns an SQLite file, so there is never anything remote to hear */
-  subscribeChanges(): () => void {
-    return () => {};
+  subscribeChanges(fn: (c: RemoteChanges) => void): () => void {
+    return this.feed.subscribe(fn);
   }
 
   recordWorker(w: WorkerRecord): Promise<void> {
