@@ -9,6 +9,7 @@ import type { Logger } from '../providers/provider.js';
 import { GenqError, invalidRequest, taskNotFound } from './errors.js';
 import type { EventBus } from './event-bus.js';
 import { newTaskId, TASK_ID_PATTERN } from './ids.js';
+import { FinishedTaskCache } from './finished-cache.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import type { ModelRegistry } from './model-registry.js';
 import { eventName, transition, type TaskTransition } from './state-machine.js';
@@ -36,6 +37,9 @@ export interface TaskServiceOptions {
 export const MAX_BATCH = 1000;
 
 export class TaskService {
+  /** finished tasks never change; polls of them skip the store */
+  readonly finished = new FinishedTaskCache();
+
   constructor(
     readonly store: Store,
     readonly registry: ModelRegistry,
@@ -151,8 +155,11 @@ export class TaskService {
   }
 
   async get(accountId: string, id: string): Promise<Task> {
+    const cached = this.finished.get(id);
+    if (cached && cached.account_id === accountId) return cached;
     const task = TASK_ID_PATTERN.test(id) ? await this.store.getTask(id, accountId) : null;
     if (!task) throw taskNotFound(id);
+    if (isTerminal(task.status)) this.finished.put(task);
     return task;
   }
 

@@ -35,6 +35,7 @@ export class WorkerRuntime {
    */
   private busy = 0;
   private claiming = false;
+  private kickScheduled = false;
   private claimAgain = false;
   private stopping = false;
   private timers: NodeJS.Timeout[] = [];
@@ -73,12 +74,31 @@ export class WorkerRuntime {
     this.log.info({ owner: this.owner, concurrency: this.opts.concurrency }, 'worker started');
   }
 
+  /** tasks this worker holds, including ones whose provider finished and whose outcome is being written */
   get active(): number {
     return this.running.size;
   }
 
-  /** Claims as many tasks as there are free slots; coalesces bursts of wake-ups into one claim. */
+  /** providers running now: what `concurrency` bounds (a task writing its outcome no longer holds a slot) */
+  get runningProviders(): number {
+    return this.busy;
+  }
+
+  /**
+   * Asks for a claim on the next turn of the event loop, so every slot freed by one commit
+   * (many tasks finishing together) is filled by one claim instead of one claim per task.
+   */
   kick(): void {
+    if (this.kickScheduled) return;
+    this.kickScheduled = true;
+    setImmediate(() => {
+      this.kickScheduled = false;
+      this.claimFreeSlots();
+    });
+  }
+
+  /** Claims as many tasks as there are free slots; coalesces bursts of wake-ups into one claim. */
+  private claimFreeSlots(): void {
     if (this.stopping || Date.now() < this.backoffUntil) return;
     if (this.claiming) {
       this.claimAgain = true;

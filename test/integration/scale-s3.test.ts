@@ -133,6 +133,15 @@ describe('genq with --storage s3://…', () => {
     expect(await got.text()).toBe('bytes in a bucket');
     expect(await objectKeys(`results/${key.account_id}/${created.id}/`)).toHaveLength(1);
 
+    // queue visibility on the embedded store too: this process is its own live worker
+    const status = await api.get('/v1/status');
+    expect(status.body).toMatchObject({ object: 'status', store: 'sqlite', storage: 's3', totals: { queued: 0, workers: 1 } });
+    expect(status.body.workers[0]).toMatchObject({ pid: server.proc.pid, concurrency: 16 });
+    const shown = await cli(['status', '--url', server.url, '--api-key', key.key]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/store sqlite, storage s3: 0 queued, 0 running; 1 workers/);
+    expect(shown.stdout).toContain(`${server.proc.pid}`);
+
     // the link stops working when it expires; reading the task again gives a fresh one
     await new Promise((r) => setTimeout(r, 3100));
     expect((await fetch(file.url)).status).toBe(403);

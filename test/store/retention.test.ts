@@ -15,7 +15,7 @@ import { Retention } from '../../src/store/retention.js';
 import { newId, newToken } from '../../src/core/ids.js';
 import { transition } from '../../src/core/state-machine.js';
 import { makeTask, T0 } from './conformance.js';
-import { probePostgres, createDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { admin, probePostgres, createDatabase, type TestDatabase } from '../helpers/postgres.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'genq-retention-test-'));
 let pgdb: TestDatabase | null = null;
@@ -40,9 +40,7 @@ if (pgdb) {
   const db = pgdb;
   backends.push(['postgres', async () => {
     const schema = `r_${++n}`;
-    const boot = new PgStore(db.url);
-    await (boot as unknown as { pool: { query(s: string): Promise<unknown> } }).pool.query(`CREATE SCHEMA ${schema}`);
-    await boot.close();
+    await admin((c) => c.query(`CREATE SCHEMA ${schema}`), db.url);
     const url = new URL(db.url);
     url.searchParams.set('options', `-c search_path=${schema}`);
     const s = new PgStore(url.toString());

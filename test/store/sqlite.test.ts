@@ -22,7 +22,7 @@ runStoreConformance('sqlite', async () => {
 });
 
 describe('SqliteStore (SQLite-only)', () => {
-  it('uses WAL with full synchronous writes', async () => {
+  it('uses WAL mode (durability comes from GroupCommit fsyncing the WAL)', async () => {
     const file = freshFile();
     const store = new SqliteStore(file);
     await store.migrate();

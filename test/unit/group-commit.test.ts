@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import DatabaseCtor from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { GroupCommit } from '../../src/store/sqlite/group-commit.js';
@@ -25,6 +25,7 @@ function countTransactions(d: Database): void {
   }) as Database['transaction'];
 }
 
+const wal = (): string => path.join(dir, 'gc.db-wal');
 const count = (): number => (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
 const insert = (v: string) => () => Number(db.prepare('INSERT INTO t (v) VALUES (?)').run(v).lastInsertRowid);
 
@@ -32,7 +33,7 @@ beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genq-gc-'));
   db = new DatabaseCtor(path.join(dir, 'gc.db'));
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.exec(`CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE);
            CREATE TABLE parent (id INTEGER PRIMARY KEY);
@@ -48,7 +49,7 @@ afterEach(() => {
 
 describe('GroupCommit', () => {
   it('runs writes issued in the same tick in one transaction, each getting its own result', async () => {
-    const gc = new GroupCommit(db);
+    const gc = new GroupCommit(db, wal());
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => gc.write(insert(`v${i}`))));
     expect(commits).toBe(1);
     expect(results).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
@@ -57,7 +58,7 @@ describe('GroupCommit', () => {
   });
 
   it('writes that arrive while a batch waits join it; later ticks get their own batch', async () => {
-    const gc = new GroupCommit(db);
+    const gc = new GroupCommit(db, wal());
     const a = gc.write(insert('a'));
     await Promise.resolve(); // microtasks run before the scheduled flush
     const b = gc.write(insert('b'));
@@ -69,14 +70,14 @@ describe('GroupCommit', () => {
   });
 
   it('splits a burst into batches of at most maxBatch', async () => {
-    const gc = new GroupCommit(db, 10);
+    const gc = new GroupCommit(db, wal(), 10);
     await Promise.all(Array.from({ length: 95 }, (_, i) => gc.write(insert(`v${i}`))));
     expect(commits).toBe(10);
     expect(count()).toBe(95);
   });
 
   it('a failing write rejects alone and its partial work is rolled back; the others in the batch commit', async () => {
-    const gc = new GroupCommit(db);
+    const gc = new GroupCommit(db, wal());
     const ok1 = gc.write(insert('one'));
     const bad = gc.write(() => {
       db.prepare('INSERT INTO t (v) VALUES (?)').run('half-done');
@@ -94,7 +95,7 @@ describe('GroupCommit', () => {
   });
 
   it('when the commit itself fails, every write of the batch rejects and nothing is kept; the next batch works', async () => {
-    const gc = new GroupCommit(db);
+    const gc = new GroupCommit(db, wal());
     const a = gc.write(insert('a'));
     // a deferred foreign key is only checked at COMMIT, so this makes the whole batch's commit fail
     const orphan = gc.write(() => db.prepare('INSERT INTO child (parent_id) VALUES (42)').run().changes);
@@ -109,13 +110,53 @@ describe('GroupCommit', () => {
   });
 
   it('every resolved write is visible to a second connection (it was committed)', async () => {
-    const gc = new GroupCommit(db);
+    const gc = new GroupCommit(db, wal());
     const other = new DatabaseCtor(path.join(dir, 'gc.db'), { readonly: true });
     try {
       await Promise.all(Array.from({ length: 20 }, (_, i) => gc.write(insert(`x${i}`))));
       expect((other.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n).toBe(20);
     } finally {
       other.close();
+    }
+  });
+
+  it('durable writes resolve only after one shared WAL fsync; non-durable ones do not wait for it', async () => {
+    const gc = new GroupCommit(db, wal());
+    await gc.write(insert('warm-up')); // creates the WAL file
+    const real = fs.fdatasync;
+    let release: () => void = () => {};
+    const calls: number[] = [];
+    const spy = vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (e: NodeJS.ErrnoException | null) => void) => {
+      calls.push(fd);
+      release = () => real(fd, cb);
+    }) as typeof fs.fdatasync);
+    try {
+      let durableDone = 0;
+      const durable = Array.from({ length: 50 }, (_, i) => gc.write(insert(`d${i}`)).then(() => durableDone++));
+      const fast = await gc.write(insert('fast'), { durable: false });
+      expect(fast).toBeGreaterThan(0);
+      expect(calls).toHaveLength(1); // one fsync for the whole batch, started after its commit
+      expect(durableDone).toBe(0); // committed (visible) but not acknowledged before the fsync
+      expect(count()).toBe(52);
+      release();
+      await Promise.all(durable);
+      expect(durableDone).toBe(50);
+      expect(calls).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('rejects durable writes when the fsync fails', async () => {
+    const gc = new GroupCommit(db, wal());
+    await gc.write(insert('warm-up'));
+    const spy = vi.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, cb: (e: NodeJS.ErrnoException | null) => void) => {
+      cb(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    }) as typeof fs.fdatasync);
+    try {
+      await expect(gc.write(insert('x'))).rejects.toThrow(/EIO/);
+    } finally {
+      spy.mockRestore();
     }
   });
 });

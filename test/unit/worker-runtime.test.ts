@@ -386,7 +386,7 @@ describe('WorkerRuntime', () => {
     runtime({ concurrency: 2 }).start();
     const ts = await Promise.all(Array.from({ length: 5 }, () => submit(['sleep'], { sleep_ms: 40 })));
     let peak = 0;
-    const watch = setInterval(() => (peak = Math.max(peak, runtimes[0]!.active)), 2);
+    const watch = setInterval(() => (peak = Math.max(peak, runtimes[0]!.runningProviders)), 2);
     try {
       for (const t of ts) expect(await settle(t.id)).toMatchObject({ status: 'succeeded' });
     } finally {
