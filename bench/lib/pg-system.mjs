@@ -55,32 +55,36 @@ function e2eMeter(warmup, measure) {
 /** top-ups of about the queue's own depth (50…500): small enough that a shallow queue never runs dry while one is written */
 const topUp = (depth) => Math.min(500, Math.max(50, depth));
 
-/** keeps created − completed ≈ depth, adding `chunk` at a time, one top-up in flight */
-function producer(depth, chunk, add, meter) {
-  let created = 0;
-  let busy = false;
+/**
+ * Keeps about `depth` tasks waiting: created − completed ≈ depth + running, where `running`
+ * (the concurrency) counts the ones being worked on. Adds `chunk` at a time with up to two adds
+ * in flight, so the queue does not run dry while one is being written.
+ */
+function producer(depth, running, chunk, add, meter) {
+  let created = 0; // including adds still being written
+  let inFlight = 0;
   let stopped = false;
-  const tick = async () => {
-    if (busy || stopped) return;
-    busy = true;
-    try {
-      while (!stopped && created - meter.done < depth) {
-        const n = Math.min(chunk, depth + chunk - (created - meter.done));
-        await add(n);
-        created += n;
-      }
-    } finally {
-      busy = false;
+  const tick = () => {
+    while (!stopped && inFlight < 2 && created - meter.done < depth + running) {
+      created += chunk;
+      inFlight += 1;
+      add(chunk).then(
+        () => {
+          inFlight -= 1;
+          tick();
+        },
+        (e) => {
+          console.error(`producer failed: ${e?.stack ?? e}`);
+          process.exit(1);
+        },
+      );
     }
   };
-  const timer = setInterval(() => void tick(), 2);
+  const timer = setInterval(tick, 2);
   return {
     async prefill() {
-      while (created < depth) {
-        const n = Math.min(1000, depth - created);
-        await add(n);
-        created += n;
-      }
+      for (let n = 0; n < depth; n += 1000) await add(Math.min(1000, depth - n));
+      created = depth;
     },
     tick,
     stop() {
@@ -139,7 +143,7 @@ async function genq() {
       const g = await start('api');
       const { account_id } = await g.accounts.create({ name: 'bench', credits: 1e12, rateLimit: null });
       const meter = e2eMeter(o.warmup, o.measure);
-      const prod = producer(o.depth, topUp(o.depth), (n) => g.tasks.createBatch(account_id, Array.from({ length: n }, () => req), 'native'), meter);
+      const prod = producer(o.depth, o.concurrency, topUp(o.depth), (n) => g.tasks.createBatch(account_id, Array.from({ length: n }, () => req), 'native'), meter);
       await prod.prefill();
       const w = await start('worker', o.concurrency);
       w.tasks.bus.onAny((c) => {
@@ -241,7 +245,7 @@ async function graphile() {
     }
     if (o.op === 'e2e') {
       const meter = e2eMeter(o.warmup, o.measure);
-      const prod = producer(o.depth, topUp(o.depth), addBulk, meter);
+      const prod = producer(o.depth, o.concurrency, topUp(o.depth), addBulk, meter);
       await prod.prefill();
       const runner = await gw.run({
         pgPool: pool, concurrency: o.concurrency, noHandleSignals: true, pollInterval: 1000, logger: noopLogger,
@@ -320,7 +324,7 @@ async function pgboss() {
     }
     if (o.op === 'e2e') {
       const meter = e2eMeter(o.warmup, o.measure);
-      const prod = producer(o.depth, topUp(o.depth), addBulk, meter);
+      const prod = producer(o.depth, o.concurrency, topUp(o.depth), addBulk, meter);
       await prod.prefill();
       // pg-boss 10 has no concurrency option: parallel work() loops, each fetching a batch. Its loop
       // waits out the polling interval (≥ 0.5 s) after every fetch unless notified, which would cap

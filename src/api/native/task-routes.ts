@@ -44,8 +44,16 @@ const task = ref(TaskSchema);
 const createHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'a repeat with the same key (1–255 characters) returns the first task (200) instead of making another' })) });
 const getHeaders = Type.Object({ prefer: Type.Optional(Type.String({ description: 'wait=N (0–60): hold the answer until the task finishes or N seconds pass' })) });
 
+/**
+ * The task schema is full of nullable unions; fast-json-stringify resolves each `anyOf` by
+ * running a validator per value, which cost more than JSON.stringify itself on the status-poll
+ * hot path. The schemas still document the responses (OpenAPI, SDK types) and are tested
+ * against rendered tasks; only the serializer is swapped.
+ */
+const plainJson = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
+
 export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.post<{ Body: CreateTaskBody }>('/v1/tasks', { schema: { body: CreateTaskBody, headers: createHeaders, tags: ['tasks'], summary: 'Create a task', response: { 200: task, 202: task, ...errors } } }, async (req, reply) => {
+  app.post<{ Body: CreateTaskBody }>('/v1/tasks', { ...plainJson, schema: { body: CreateTaskBody, headers: createHeaders, tags: ['tasks'], summary: 'Create a task', response: { 200: task, 202: task, ...errors } } }, async (req, reply) => {
     const { account } = await authenticate(ctx.accounts, req);
     const { task, created } = await ctx.tasks.create(account.id, toCreateRequest(req.body, idempotencyKeyOf(req)), 'native');
     reply.code(created ? 202 : 200).header('location', `/v1/tasks/${task.id}`);
@@ -54,7 +62,7 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void 
 
   app.post<{ Body: BatchBody }>(
     '/v1/tasks/batch',
-    { bodyLimit: 64 * 1024 * 1024, schema: { body: BatchBody, tags: ['tasks'], summary: 'Create up to 1,000 tasks, all or nothing', response: { 202: ref(TaskBatchSchema), ...errors } } },
+    { ...plainJson, bodyLimit: 64 * 1024 * 1024, schema: { body: BatchBody, tags: ['tasks'], summary: 'Create up to 1,000 tasks, all or nothing', response: { 202: ref(TaskBatchSchema), ...errors } } },
     async (req, reply) => {
       const { account } = await authenticate(ctx.accounts, req);
       const tasks = await ctx.tasks.createBatch(account.id, req.body.tasks.map((b) => toCreateRequest(b)), 'native');
@@ -64,7 +72,7 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void 
     },
   );
 
-  app.get<{ Params: { id: string } }>('/v1/tasks/:id', { schema: { params: TaskIdParams, headers: getHeaders, tags: ['tasks'], summary: 'Get a task; Prefer: wait=N holds until it finishes', response: { 200: task, ...errors } } }, async (req, reply) => {
+  app.get<{ Params: { id: string } }>('/v1/tasks/:id', { ...plainJson, schema: { params: TaskIdParams, headers: getHeaders, tags: ['tasks'], summary: 'Get a task; Prefer: wait=N holds until it finishes', response: { 200: task, ...errors } } }, async (req, reply) => {
     const { account } = await authenticate(ctx.accounts, req);
     const wait = parsePreferWait(req.headers.prefer);
     let task;
@@ -80,7 +88,7 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void 
     return renderTask(task, renderContext(ctx, req), position === undefined ? {} : { queue_position: position });
   });
 
-  app.get<{ Querystring: ListQuery }>('/v1/tasks', { schema: { querystring: ListQuery, tags: ['tasks'], summary: 'List tasks, newest first', response: { 200: ref(TaskListSchema), ...errors } } }, async (req) => {
+  app.get<{ Querystring: ListQuery }>('/v1/tasks', { ...plainJson, schema: { querystring: ListQuery, tags: ['tasks'], summary: 'List tasks, newest first', response: { 200: ref(TaskListSchema), ...errors } } }, async (req) => {
     const { account } = await authenticate(ctx.accounts, req);
     const q = req.query;
     const status = q.status ? q.status.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
@@ -103,7 +111,7 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void 
     };
   });
 
-  app.post<{ Params: { id: string } }>('/v1/tasks/:id/cancel', { schema: { params: TaskIdParams, tags: ['tasks'], summary: 'Cancel a task (409 once finished)', response: { 200: task, ...errors } } }, async (req) => {
+  app.post<{ Params: { id: string } }>('/v1/tasks/:id/cancel', { ...plainJson, schema: { params: TaskIdParams, tags: ['tasks'], summary: 'Cancel a task (409 once finished)', response: { 200: task, ...errors } } }, async (req) => {
     const { account } = await authenticate(ctx.accounts, req);
     const task = await ctx.tasks.cancel(account.id, req.params.id);
     return renderTask(task, renderContext(ctx, req));

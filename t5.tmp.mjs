@@ -1,0 +1,12 @@
+import { PgStore } from './dist/store/postgres/pg-store.js';
+const origClaim = PgStore.prototype.claimTasks;
+const sizes = []; let asked = 0; let partial = 0; let cms = 0;
+PgStore.prototype.claimTasks = async function (o) { const a = performance.now(); const r = await origClaim.call(this, o); cms += performance.now() - a; sizes.push(r.length); asked += o.limit; if (r.length < o.limit) partial++; return r; };
+const origNext = PgStore.prototype.nextRunAfter; let nexts = 0;
+PgStore.prototype.nextRunAfter = async function (n) { nexts++; return origNext.call(this, n); };
+const origIns = PgStore.prototype.insertTasks;
+let insN = 0, insMs = 0;
+PgStore.prototype.insertTasks = async function (t, e) { const a = performance.now(); const r = await origIns.call(this, t, e); insN++; insMs += performance.now() - a; return r; };
+process.argv[2] = JSON.stringify({ system: 'genq', op: 'e2e', url: 'postgres://postgres@127.0.0.1:5432/genq_prof5', depth: Number(process.env.D), concurrency: 32, warmup: 500, measure: 5000 });
+process.send = (m, cb) => { console.log(m, 'claims', sizes.length, 'avg got', (sizes.reduce((a, b) => a + b, 0) / sizes.length).toFixed(1), 'avg asked', (asked / sizes.length).toFixed(1), 'partial', partial, 'empty', sizes.filter((x) => x === 0).length, 'claim ms', (cms / sizes.length).toFixed(1), 'nextRunAfter', nexts, 'inserts', insN, 'avg ms', (insMs / insN).toFixed(1)); cb?.(); };
+await import('./bench/lib/pg-system.mjs');
