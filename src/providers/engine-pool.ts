@@ -17,8 +17,10 @@ import type { ShiftOptions } from './audio/shift.js';
 const INLINE_WAV_SAMPLES = 2 ** 21;
 
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  // its outcome no longer matters once we rejected (also when the signal was already aborted:
+  // the job was queued anyway, and a pool shut down under it must not raise an unhandled rejection)
+  promise.catch(() => {});
   if (signal.aborted) return Promise.reject(signal.reason);
-  promise.catch(() => {}); // its outcome no longer matters once we rejected
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -29,8 +29,8 @@ interface Settle {
 export interface WriteOptions {
   /**
    * false: resolve once committed, before the fsync. For writes whose loss in a crash is
-   * harmless because the state they replace is safe to resume from (a claim, a lease renewal,
-   * a progress value): the task simply returns to the queue.
+   * harmless because the state they replace is safe to resume from (a lease renewal: the
+   * lease simply ends sooner).
    */
   durable?: boolean;
 }

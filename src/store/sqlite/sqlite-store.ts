@@ -206,7 +206,10 @@ export class SqliteStore implements Store {
     return rows.map(fromRow);
   }
 
-  /** not fsync'd before it resolves: a claim lost in a crash just leaves the task queued */
+  /**
+   * Durable like every task write: a claim acknowledged only after the fsync that also covers
+   * the task's creation, so nothing starts before its creator has been told the task exists.
+   */
   claimTasks(o: ClaimOptions): Promise<Task[]> {
     return this.writes.write(() => {
       const modelFilter = o.models ? ` AND model IN (${o.models.map(() => '?').join(', ')})` : '';
@@ -233,7 +236,7 @@ export class SqliteStore implements Store {
         this.appendEvent(t, 'task.running');
         return t;
       });
-    }, { durable: false });
+    });
   }
 
   updateTask(u: TaskUpdate): Promise<Task | null> {
