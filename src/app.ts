@@ -24,6 +24,7 @@ import { Metrics } from './api/metrics.js';
 import type { Provider } from './providers/provider.js';
 import { noopProvider } from './providers/noop.js';
 import { createLocalVoiceProviders } from './providers/local.js';
+import { detectSystemEngines } from './providers/system/detect.js';
 
 export interface RunningGenq {
   config: Config;
@@ -38,7 +39,8 @@ export interface RunningGenq {
 }
 
 export function createProviders(config: Config): Provider[] {
-  const providers: Provider[] = [...createLocalVoiceProviders({ allowPrivateUrls: config.allowPrivateUrls })];
+  const systemEngines = config.systemEngines ? detectSystemEngines(config.searchPath) : undefined;
+  const providers: Provider[] = [...createLocalVoiceProviders({ allowPrivateUrls: config.allowPrivateUrls, systemEngines })];
   if (config.enableNoop) providers.push(noopProvider);
   return providers;
 }

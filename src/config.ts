@@ -31,6 +31,10 @@ export interface Config {
   /** enables the `noop` model used by benchmarks and tests */
   readonly enableNoop: boolean;
   readonly publicUrl: string | null;
+  /** look for speech engines installed from Debian packages (espeak-ng, festival) and offer them */
+  readonly systemEngines: boolean;
+  /** where to look for them: the PATH genq was started with */
+  readonly searchPath: string;
   /**
    * Vendor voice names → genq voice ids, per dialect (`{"finevoice":{"james":"en-gb-male-1"}}`),
    * merged over each dialect's documented defaults. From GENQ_VOICE_ALIASES: JSON, or @path to a JSON file.
@@ -126,6 +130,8 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     shutdownGraceMs: int('GENQ_SHUTDOWN_GRACE_MS', env.GENQ_SHUTDOWN_GRACE_MS, 10_000, 0, 3_600_000),
     enableNoop: bool('GENQ_ENABLE_NOOP', env.GENQ_ENABLE_NOOP, false),
     publicUrl: env.GENQ_PUBLIC_URL ?? null,
+    systemEngines: bool('GENQ_SYSTEM_ENGINES', env.GENQ_SYSTEM_ENGINES, true),
+    searchPath: env.PATH ?? '',
     voiceAliases: voiceAliases(env.GENQ_VOICE_ALIASES),
     storage: storageConfig(via('--storage', flags.storage, 'GENQ_STORAGE'), flags.storage ?? env.GENQ_STORAGE ?? 'local', dataDir, env),
     retentionS: int('GENQ_RETENTION_S', env.GENQ_RETENTION_S, 30 * 24 * 3600, 0, 100 * 365 * 24 * 3600),

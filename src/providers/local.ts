@@ -8,11 +8,15 @@ import { EnginePool } from './engine-pool.js';
 import { createEspeakProvider } from './espeak/index.js';
 import { createFliteProvider } from './flite/index.js';
 import { createVoiceLabProvider } from './voice-lab/index.js';
+import { createSystemEngineProviders } from './system/index.js';
+import type { SystemEngines } from './system/detect.js';
 
 export interface LocalVoiceOptions {
   maxThreads?: number;
   /** let reference-audio URLs reach private and loopback addresses */
   allowPrivateUrls?: boolean;
+  /** engines found installed from Debian packages (detectSystemEngines), offered as extra models */
+  systemEngines?: SystemEngines;
 }
 
 export function createLocalVoiceProviders(opts: LocalVoiceOptions = {}): Provider[] {
@@ -21,6 +25,7 @@ export function createLocalVoiceProviders(opts: LocalVoiceOptions = {}): Provide
     createEspeakProvider({ pool }),
     createFliteProvider(pool),
     createVoiceLabProvider(pool, { allowPrivateUrls: opts.allowPrivateUrls === true }),
+    ...(opts.systemEngines ? createSystemEngineProviders(opts.systemEngines, pool) : []),
   ];
   let open = providers.length;
   return providers.map((p) => ({
