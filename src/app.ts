@@ -73,7 +73,7 @@ export async function startGenq(config: Config, log: Logger): Promise<RunningGen
     });
     worker.start();
   }
-  const retention = config.role !== 'api' ? new Retention(store, storage, log, { retentionS: config.retentionS }) : null;
+  const retention = config.role !== 'api' ? new Retention(store, storage, log, { retentionS: config.retentionS, onDeleted: (ids) => tasks.finished.forget(ids) }) : null;
   retention?.start();
 
   let http: FastifyInstance | null = null;

@@ -16,6 +16,8 @@ export interface RetentionOptions {
   intervalMs?: number;
   /** stop a run after this long, continue at the next tick */
   budgetMs?: number;
+  /** told the ids of each deleted batch (the task service drops them from its finished-task cache) */
+  onDeleted?: (ids: string[]) => void;
 }
 
 export class Retention {
@@ -73,6 +75,7 @@ export class Retention {
         }));
       }
       total += await this.store.deleteTasks(cleared);
+      this.opts.onDeleted?.(cleared);
       if (due.length < batch || cleared.length === 0 || Date.now() > until) break;
     }
     if (total > 0) this.log.info({ deleted: total, retention_s: this.opts.retentionS }, 'retention: deleted finished tasks');
