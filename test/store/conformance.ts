@@ -376,6 +376,15 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(ids(await claim('w', 10, T0 + 1000))).toEqual([later.id]);
       });
 
+      it('never starts a task past its queue deadline (that is the sweep’s to expire), but resumes a started one', async () => {
+        const overdue = await insertOne(makeTask(A.account.id, { expires_at: T0 + 100 }));
+        const resumed = await insertOne(makeTask(A.account.id, { expires_at: T0 + 100, started_at: T0 - 50, attempts: 1 }));
+        const open = await insertOne(makeTask(A.account.id, { expires_at: null }));
+        expect(ids(await claim('w', 10, T0 + 101))).toEqual([resumed.id, open.id]);
+        expect((await store.getTask(overdue.id))!.status).toBe('queued');
+        expect(ids(await store.findOverdue(T0 + 101, 10))).toEqual([overdue.id]);
+      });
+
       it('respects the models filter', async () => {
         const m1 = await insertOne(makeTask(A.account.id, { model: 'm1' }));
         const m2 = await insertOne(makeTask(A.account.id, { model: 'm2' }));
