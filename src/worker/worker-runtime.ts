@@ -24,6 +24,8 @@ export interface WorkerOptions {
   sweepMs?: number;
 }
 
+const MAX_CLAIMS_IN_FLIGHT = 2;
+
 export class WorkerRuntime {
   readonly owner = `worker-${newId()}`;
   /** every task this worker holds a lease on, until its outcome is written */
@@ -34,7 +36,9 @@ export class WorkerRuntime {
    * that write instead of waiting for it.
    */
   private busy = 0;
-  private claiming = false;
+  private claimsInFlight = 0;
+  /** slots asked for by claims still in flight */
+  private reserved = 0;
   private kickScheduled = false;
   private claimAgain = false;
   private stopping = false;
@@ -97,19 +101,26 @@ export class WorkerRuntime {
     });
   }
 
-  /** Claims as many tasks as there are free slots; coalesces bursts of wake-ups into one claim. */
+  /**
+   * Claims as many tasks as there are free slots. Up to two claims overlap: slots freed while
+   * one claim waits for its commit are filled by the next instead of idling for a round trip.
+   * Each claim reserves the slots it asked for until it returns, so the two together never
+   * take more than the free slots.
+   */
   private claimFreeSlots(): void {
     if (this.stopping || Date.now() < this.backoffUntil) return;
-    if (this.claiming) {
+    const free = this.opts.concurrency - this.busy - this.reserved;
+    if (free <= 0) return; // a returning claim kicks again
+    if (this.claimsInFlight >= MAX_CLAIMS_IN_FLIGHT) {
       this.claimAgain = true;
       return;
     }
-    const free = this.opts.concurrency - this.busy;
-    if (free <= 0) return;
-    this.claiming = true;
+    this.claimsInFlight += 1;
+    this.reserved += free;
     this.claimAgain = false;
     void this.claim(free).finally(() => {
-      this.claiming = false;
+      this.claimsInFlight -= 1;
+      this.reserved -= free;
       if (this.claimAgain) this.kick();
     });
   }
@@ -220,7 +231,7 @@ export class WorkerRuntime {
     for (const t of this.timers) clearInterval(t);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     for (const u of this.unsubscribe) u();
-    while (this.claiming) await new Promise((r) => setTimeout(r, 5));
+    while (this.claimsInFlight > 0) await new Promise((r) => setTimeout(r, 5));
     if (this.running.size > 0) {
       const drained = new Promise<void>((r) => this.idle.push(r));
       const grace = new Promise<void>((r) => setTimeout(r, this.opts.shutdownGraceMs).unref());
