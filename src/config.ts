@@ -46,6 +46,26 @@ export interface Config {
   readonly retentionS: number;
   /** PostgreSQL: pooled connections per process (one more is used for LISTEN) */
   readonly pgPoolMax: number;
+  /** webhooks: a message is retried for this long after its event, then dead-lettered */
+  readonly webhookRetryS: number;
+  /** webhooks: first retry delay; each later one doubles (with full jitter), capped at an hour */
+  readonly webhookRetryBaseMs: number;
+  /** webhooks: one attempt's deadline, connect to last response byte */
+  readonly webhookTimeoutMs: number;
+  /** webhooks: attempts in flight at once per process */
+  readonly webhookConcurrency: number;
+  /** after a secret rotation, messages are signed with the old secret too for this long */
+  readonly webhookSecretGraceS: number;
+  /** running tasks per account for accounts without their own limit; 0 = no limit */
+  readonly accountConcurrency: number;
+  /** credit prices per model (GENQ_PRICES); models not listed use their provider's price */
+  readonly prices: Readonly<Record<string, Price>>;
+}
+
+/** What a task of one model costs: a fixed part plus a part per started 100 characters of its text. */
+export interface Price {
+  readonly per_task: number;
+  readonly per_100_chars: number;
 }
 
 export type StorageConfig =
@@ -136,6 +156,13 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     storage: storageConfig(via('--storage', flags.storage, 'GENQ_STORAGE'), flags.storage ?? env.GENQ_STORAGE ?? 'local', dataDir, env),
     retentionS: int('GENQ_RETENTION_S', env.GENQ_RETENTION_S, 30 * 24 * 3600, 0, 100 * 365 * 24 * 3600),
     pgPoolMax: int('GENQ_PG_POOL_MAX', env.GENQ_PG_POOL_MAX, 10, 1, 1000),
+    webhookRetryS: int('GENQ_WEBHOOK_RETRY_S', env.GENQ_WEBHOOK_RETRY_S, 24 * 3600, 0, 30 * 24 * 3600),
+    webhookRetryBaseMs: int('GENQ_WEBHOOK_RETRY_BASE_MS', env.GENQ_WEBHOOK_RETRY_BASE_MS, 5000, 1, 3_600_000),
+    webhookTimeoutMs: int('GENQ_WEBHOOK_TIMEOUT_MS', env.GENQ_WEBHOOK_TIMEOUT_MS, 10_000, 50, 300_000),
+    webhookConcurrency: int('GENQ_WEBHOOK_CONCURRENCY', env.GENQ_WEBHOOK_CONCURRENCY, 16, 1, 1000),
+    webhookSecretGraceS: int('GENQ_WEBHOOK_SECRET_GRACE_S', env.GENQ_WEBHOOK_SECRET_GRACE_S, 24 * 3600, 0, 30 * 24 * 3600),
+    accountConcurrency: int('GENQ_ACCOUNT_CONCURRENCY', env.GENQ_ACCOUNT_CONCURRENCY, 0, 0, 1_000_000),
+    prices: prices(env.GENQ_PRICES),
   });
 }
 
@@ -202,6 +229,34 @@ function voiceAliases(raw: string | undefined): Config['voiceAliases'] {
       throw new ConfigError(`GENQ_VOICE_ALIASES.${dialect} must map voice names to genq voice ids (strings)`);
     }
     out[dialect] = Object.freeze({ ...(table as Record<string, string>) });
+  }
+  return Object.freeze(out);
+}
+
+/** GENQ_PRICES: `{"<model>": {"per_task": 1, "per_100_chars": 2}}` (either part may be left out; 0 = free). */
+function prices(raw: string | undefined): Config['prices'] {
+  if (raw === undefined || raw.trim() === '') return Object.freeze({});
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (e) {
+    throw new ConfigError(`GENQ_PRICES is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('GENQ_PRICES must be a JSON object: {"espeak-ng": {"per_100_chars": 2}}');
+  }
+  const out: Record<string, Price> = {};
+  for (const [model, p] of Object.entries(parsed as Record<string, unknown>)) {
+    const o = (typeof p === 'object' && p !== null ? p : {}) as Record<string, unknown>;
+    const part = (k: string) => {
+      const v = o[k] ?? 0;
+      if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 1e9) throw new ConfigError(`GENQ_PRICES.${model}.${k} must be a whole number of credits ≥ 0`);
+      return v as number;
+    };
+    if (typeof p !== 'object' || p === null || Object.keys(o).some((k) => k !== 'per_task' && k !== 'per_100_chars')) {
+      throw new ConfigError(`GENQ_PRICES.${model} must be {"per_task": n, "per_100_chars": n}`);
+    }
+    out[model] = Object.freeze({ per_task: part('per_task'), per_100_chars: part('per_100_chars') });
   }
   return Object.freeze(out);
 }

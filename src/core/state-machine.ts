@@ -102,7 +102,8 @@ export function transition(task: Task, t: TaskTransition, now: number): Task {
         result: t.result,
         error: null,
         provider: t.provider,
-        credits_used: t.creditsUsed,
+        // never more than was held at admission: the hold is the price the client agreed to
+        credits_used: Math.min(t.creditsUsed, task.credits_reserved),
         degraded: t.degraded ?? task.degraded,
         completed_at: now,
       };

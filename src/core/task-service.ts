@@ -4,7 +4,11 @@
  * compare-and-set → event on the bus → one log line.
  */
 import { setMaxListeners } from 'node:events';
-import type { Store } from '../store/store.js';
+import { InsufficientCredits, type Store } from '../store/store.js';
+import type { Price } from '../config.js';
+import { paymentRequired, priceOf, settlementFor } from './credits.js';
+import { requestHash } from './request-hash.js';
+import { deliveryFor, normaliseWebhook } from './webhooks.js';
 import type { Logger } from '../providers/provider.js';
 import { GenqError, invalidRequest, taskNotFound } from './errors.js';
 import type { EventBus } from './event-bus.js';
@@ -32,9 +36,29 @@ export interface TaskServiceOptions {
   maxAttempts: number;
   queueTtlS: number;
   defaultTimeoutS?: number;
+  /** configured prices by model; others use their provider's estimate */
+  prices?: Readonly<Record<string, Price>>;
+  /** how long a webhook message is retried */
+  webhookRetryS?: number;
+  /** the outbound-URL policy for webhook targets: throws a 4xx GenqError to refuse one */
+  checkWebhookUrl?: (url: string) => void;
 }
 
+/** What a create does when the account cannot cover the task: refuse it (402), or store it failed (CAMB.AI's PAYMENT_REQUIRED status). */
+export type WhenUnaffordable = 'reject' | 'fail-task';
+
+const idempotencyMismatch = (key: string) =>
+  new GenqError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${key}" was already used for a different request; use a new key for a new request`, {
+    status: 422, type: 'invalid_request',
+  });
+
 export const MAX_BATCH = 1000;
+
+/** what makes two creates "the same request" for an idempotency key: everything the client sent but the key */
+function fingerprint(req: CreateTaskRequest | CreateTaskRequest[], dialect: string): string {
+  const strip = ({ idempotency_key: _k, ...rest }: CreateTaskRequest) => rest;
+  return requestHash(dialect, Array.isArray(req) ? req.map(strip) : strip(req));
+}
 
 export class TaskService {
   /** finished tasks never change; polls of them skip the store */
@@ -56,6 +80,8 @@ export class TaskService {
     }
     const { provider, model } = this.registry.resolve(req.capability, req.action, req.model);
     const input = provider.validate(model, req.input ?? {});
+    const webhook = req.webhook ? normaliseWebhook(req.webhook, this.opts.checkWebhookUrl ?? (() => {})) : null;
+    const price = this.opts.prices?.[model.id];
     const now = this.now();
     return {
       id: newTaskId(),
@@ -70,14 +96,15 @@ export class TaskService {
       result: null,
       error: null,
       metadata: req.metadata ?? null,
-      credits_reserved: provider.estimate(model, input),
+      credits_reserved: price ? priceOf(price, input) : provider.estimate(model, input),
       credits_used: null,
       attempts: 0,
       max_attempts: this.opts.maxAttempts,
       timeout_s: req.timeout_s ?? model.timeout_s ?? this.opts.defaultTimeoutS ?? 600,
       priority: req.priority ?? 0,
       idempotency_key: req.idempotency_key ?? null,
-      webhook: req.webhook ?? null,
+      request_hash: req.idempotency_key ? fingerprint(req, dialect) : null,
+      webhook,
       dialect,
       created_at: now,
       started_at: null,
@@ -91,21 +118,31 @@ export class TaskService {
     };
   }
 
-  /** Durable before it returns. With an idempotency key already used, returns the original task. */
-  async create(accountId: string, req: CreateTaskRequest, dialect: string): Promise<{ task: Task; created: boolean }> {
-    if (req.idempotency_key) {
-      const existing = await this.store.findByIdempotencyKey(accountId, req.idempotency_key);
-      if (existing) return { task: existing, created: false };
+  /**
+   * Durable before it returns, with the task's credits held. With an idempotency key already
+   * used for the same request, returns the original task (and holds nothing again).
+   */
+  async create(accountId: string, req: CreateTaskRequest, dialect: string, whenUnaffordable: WhenUnaffordable = 'reject'): Promise<{ task: Task; created: boolean }> {
+    const key = req.idempotency_key;
+    if (key) {
+      const existing = await this.store.findByIdempotencyKey(accountId, key);
+      if (existing) return { task: this.sameRequest(existing, fingerprint(req, dialect), key), created: false };
     }
     const prepared = await this.checkForAccount(accountId, this.prepare(accountId, req, dialect));
     let task: Task;
     try {
       [task] = (await this.store.insertTasks([prepared], 'task.queued')) as [Task];
     } catch (e) {
+      if (e instanceof InsufficientCredits) {
+        if (whenUnaffordable === 'reject') throw paymentRequired(e.required, e.balance);
+        task = await this.storeUnaffordable(prepared, e);
+        this.created(task);
+        return { task, created: true };
+      }
       // two concurrent creates with one key: the loser returns the winner's task
-      if (req.idempotency_key && /UNIQUE|unique/.test(String(e))) {
-        const existing = await this.store.findByIdempotencyKey(accountId, req.idempotency_key);
-        if (existing) return { task: existing, created: false };
+      if (key && /UNIQUE|unique/.test(String(e))) {
+        const existing = await this.store.findByIdempotencyKey(accountId, key);
+        if (existing) return { task: this.sameRequest(existing, prepared.request_hash, key), created: false };
       }
       throw e;
     }
@@ -113,14 +150,59 @@ export class TaskService {
     return { task, created: true };
   }
 
+  private sameRequest(existing: Task, hash: string | null, key: string): Task {
+    if (existing.request_hash !== null && existing.request_hash !== hash) throw idempotencyMismatch(key);
+    return existing;
+  }
+
+  /** a task the account could not pay for, kept as failed with PAYMENT_REQUIRED and nothing held */
+  private async storeUnaffordable(prepared: NewTask, e: InsufficientCredits): Promise<Task> {
+    const err = paymentRequired(e.required, e.balance);
+    const failed: NewTask = {
+      ...prepared, status: 'failed', credits_reserved: 0, credits_used: 0, completed_at: this.now(),
+      error: { code: err.code, message: err.message, type: err.type, retryable: false },
+    };
+    const [task] = (await this.store.insertTasks([failed], 'task.failed')) as [Task];
+    return task;
+  }
+
+  /**
+   * A batch under one Idempotency-Key: task i carries "<key> #i" and the whole batch's
+   * fingerprint, so a repeat returns the same tasks and a different batch under the key is refused.
+   */
+  async createBatchOnce(accountId: string, reqs: CreateTaskRequest[], dialect: string, key: string): Promise<{ tasks: Task[]; created: boolean }> {
+    const hash = fingerprint(reqs, dialect);
+    const keys = reqs.map((_, i) => `${key} #${i}`);
+    const replay = async (): Promise<Task[] | null> => {
+      const [first] = await this.store.findByIdempotencyKeys(accountId, [`${key} #0`]);
+      if (!first) return null;
+      this.sameRequest(first, hash, key);
+      const found = await this.store.findByIdempotencyKeys(accountId, keys);
+      if (found.length !== keys.length) throw idempotencyMismatch(key);
+      const byKey = new Map(found.map((t) => [t.idempotency_key, t]));
+      return keys.map((k) => byKey.get(k)!);
+    };
+    const before = await replay();
+    if (before) return { tasks: before, created: false };
+    try {
+      return { tasks: await this.createBatch(accountId, reqs, dialect, (t, i) => ({ ...t, idempotency_key: keys[i]!, request_hash: hash })), created: true };
+    } catch (e) {
+      if (!/UNIQUE|unique/.test(String(e))) throw e;
+      const after = await replay();
+      if (after) return { tasks: after, created: false };
+      throw e;
+    }
+  }
+
   /** All or nothing: every item is validated before any is written, in one transaction. */
-  async createBatch(accountId: string, reqs: CreateTaskRequest[], dialect: string): Promise<Task[]> {
+  async createBatch(accountId: string, reqs: CreateTaskRequest[], dialect: string, finish?: (t: NewTask, i: number) => NewTask): Promise<Task[]> {
     if (reqs.length === 0) throw invalidRequest('"tasks" must hold at least one task');
     if (reqs.length > MAX_BATCH) throw invalidRequest(`A batch holds at most ${MAX_BATCH} tasks; got ${reqs.length}`);
     const prepared = reqs.map((r, i) => {
       try {
         if (r.idempotency_key) throw invalidRequest('idempotency_key is not supported inside a batch; send an Idempotency-Key header for the whole batch');
-        return this.prepare(accountId, r, dialect);
+        const t = this.prepare(accountId, r, dialect);
+        return finish ? finish(t, i) : t;
       } catch (e) {
         if (e instanceof GenqError) {
           throw new GenqError(e.code, `tasks[${i}]: ${e.message}`, {
@@ -138,7 +220,13 @@ export class TaskService {
         throw e;
       }
     }
-    const tasks = await this.store.insertTasks(prepared, 'task.queued');
+    let tasks: Task[];
+    try {
+      tasks = await this.store.insertTasks(prepared, 'task.queued');
+    } catch (e) {
+      if (e instanceof InsufficientCredits) throw paymentRequired(e.required, e.balance);
+      throw e;
+    }
     for (const t of tasks) this.created(t);
     return tasks;
   }
@@ -185,15 +273,21 @@ export class TaskService {
    * (another writer won); a worker treats that as having lost the task.
    */
   async apply(task: Task, t: TaskTransition, opts: { fenced?: boolean } = {}): Promise<Task | null> {
-    const next = transition(task, t, this.now());
+    const now = this.now();
+    const next = transition(task, t, now);
     const event = eventName(t, next);
+    const settle = settlementFor(task.status, next);
+    const delivery = next.webhook && t.type !== 'progress' ? deliveryFor(next, event, now, this.opts.webhookRetryS ?? 86_400) : undefined;
     const written = await this.store.updateTask({
       next,
       expectStatus: task.status,
       ...(opts.fenced ? { expectLeaseToken: task.lease_token } : {}),
       event,
+      ...(settle ? { settle } : {}),
+      ...(delivery ? { delivery } : {}),
     });
     if (!written) return null;
+    if (delivery) this.onDelivery();
     if (t.type !== 'progress') {
       this.log.info(
         { task_id: task.id, from: task.status, to: written.status, transition: t.type, attempts: written.attempts, model: task.model,
@@ -204,6 +298,9 @@ export class TaskService {
     this.announce(event, written);
     return written;
   }
+
+  /** called after a webhook message was stored, so a deliverer in this process can send it at once */
+  onDelivery: () => void = () => {};
 
   /** Tells listeners in this process about a change that is already durable. */
   announce(type: string, task: Task): void {

@@ -57,7 +57,10 @@ export interface TaskResult {
 
 export interface WebhookSpec {
   url: string;
+  /** event names (task.succeeded, …); default: every terminal one */
   events?: string[];
+  /** body and headers of the POST: 'native' (Standard Webhooks) unless a vendor dialect asked for its own */
+  format?: string;
 }
 
 export interface Task {
@@ -80,6 +83,8 @@ export interface Task {
   timeout_s: number;
   priority: number;
   idempotency_key: string | null;
+  /** fingerprint of the create request, so a reused idempotency key with another body is refused */
+  request_hash: string | null;
   webhook: WebhookSpec | null;
   dialect: string;
   /** epoch milliseconds */

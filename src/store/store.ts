@@ -11,8 +11,95 @@ import type { NewTask, Task, TaskEvent, TaskStatus } from '../core/task.js';
 export interface Account {
   id: string;
   name: string;
+  /** credits available now: grants and top-ups, less holds of unfinished tasks and charges */
   credits_balance: number;
+  /** most tasks of this account running at once; null = the server's default */
+  max_running?: number | null;
   created_at: number;
+}
+
+/** One movement of an account's credits. The ledger is append-only; amounts are signed changes to the balance. */
+export type LedgerKind = 'grant' | 'topup' | 'hold' | 'release' | 'charge';
+
+export interface LedgerEntry {
+  seq: number;
+  account_id: string;
+  task_id: string | null;
+  kind: LedgerKind;
+  amount: number;
+  note: string | null;
+  at: number;
+}
+
+/** What a finished task gives back and takes: its hold returns whole, then the actual cost is charged. */
+export interface Settlement {
+  release: number;
+  charge: number;
+}
+
+/** A webhook message as stored: written in the same transaction as the task change it reports. */
+export interface NewDelivery {
+  /** the Standard Webhooks `webhook-id` (msg_…), the same on every attempt */
+  id: string;
+  account_id: string;
+  task_id: string;
+  event: string;
+  url: string;
+  /** body and headers: 'native' (Standard Webhooks) or a vendor's own, e.g. 'modelhunter' */
+  format: string;
+  /** the task as of the event, JSON */
+  task: string;
+  created_at: number;
+  /** attempts stop (dead letter) after this time */
+  retry_until: number;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'dead';
+
+export interface Delivery extends NewDelivery {
+  status: DeliveryStatus;
+  attempts: number;
+  /** when the next attempt is due; while an attempt is in flight, when it counts as lost */
+  next_attempt_at: number;
+  last_status: number | null;
+  last_error: string | null;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+/** The outcome of one attempt, written only if no other attempt was started since (attempts still matches). */
+export interface DeliveryOutcome {
+  id: string;
+  attempt: number;
+  status: DeliveryStatus;
+  next_attempt_at: number;
+  last_status: number | null;
+  last_error: string | null;
+  at: number;
+}
+
+export interface DeliveryListQuery {
+  accountId: string;
+  status?: DeliveryStatus;
+  taskId?: string;
+  limit: number;
+  /** id of the last delivery of the previous page; newest first */
+  before?: string;
+}
+
+export interface WebhookSecrets {
+  current: string;
+  /** the secret replaced by the last rotation, still used to sign during the grace period */
+  previous: string | null;
+  rotated_at: number | null;
+}
+
+/** Raised by insertTasks when an account cannot cover the holds of what it asked for. */
+export class InsufficientCredits extends Error {
+  constructor(readonly accountId: string, readonly required: number, readonly balance: number) {
+    super(`insufficient credits: ${required} required, ${balance} available`);
+    this.name = 'InsufficientCredits';
+  }
 }
 
 export interface ApiKeyRecord {
@@ -51,6 +138,8 @@ export interface ClaimOptions {
   newToken: () => string;
   /** only models this worker can run; undefined = any */
   models?: string[];
+  /** running tasks per account for accounts without their own max_running; null/undefined = no limit */
+  defaultMaxRunning?: number | null;
 }
 
 /** A state write: the task as the writer computed it, guarded by what it expected to find. */
@@ -60,6 +149,10 @@ export interface TaskUpdate {
   expectLeaseToken?: string | null;
   /** event to append in the same transaction (omit for silent writes such as lease renewals) */
   event?: string;
+  /** a finished task's credits, moved in the same transaction (ledger rows + balance) */
+  settle?: Settlement;
+  /** a webhook message to store in the same transaction */
+  delivery?: NewDelivery;
 }
 
 export interface QueueStats {
@@ -127,14 +220,31 @@ export interface Store {
   revokeKey(idOrPrefix: string, now: number): Promise<ApiKeyRecord | null>;
   getAccount(id: string): Promise<Account | null>;
   getWebhookSecret(accountId: string): Promise<string | null>;
+  getWebhookSecrets(accountId: string): Promise<WebhookSecrets | null>;
+  /** replaces the secret; the old one is kept as `previous` */
+  rotateWebhookSecret(accountId: string, secret: string, now: number): Promise<WebhookSecrets | null>;
   countKeys(): Promise<number>;
+  /** null = the server default */
+  setMaxRunning(accountId: string, max: number | null): Promise<boolean>;
+
+  // credits
+  /** adds (or, negative, removes) credits with a ledger row; returns the new balance, null for an unknown account; never below 0 */
+  adjustCredits(accountId: string, amount: number, kind: 'grant' | 'topup', note: string | null, now: number): Promise<number | null>;
+  /** newest first */
+  listLedger(accountId: string, limit: number, beforeSeq?: number): Promise<LedgerEntry[]>;
 
   // tasks
-  /** all-or-nothing; returns the stored tasks (with run_id and version) in input order */
+  /**
+   * All-or-nothing; returns the stored tasks (with run_id and version) in input order. Each
+   * task's credits_reserved is held from its account in the same transaction (a `hold` ledger
+   * row); if the account cannot cover them all, nothing is written and InsufficientCredits is thrown.
+   */
   insertTasks(tasks: NewTask[], event: string): Promise<Task[]>;
   /** accountId undefined = any account (worker/internal use only) */
   getTask(id: string, accountId?: string): Promise<Task | null>;
   findByIdempotencyKey(accountId: string, key: string): Promise<Task | null>;
+  /** the tasks holding these keys, in no particular order */
+  findByIdempotencyKeys(accountId: string, keys: string[]): Promise<Task[]>;
   getTaskByRunId(runId: number, accountId: string): Promise<Task | null>;
   listTasks(q: TaskListQuery): Promise<Task[]>;
   /** atomically moves up to `limit` claimable queued tasks to running under a lease */
@@ -168,9 +278,21 @@ export interface Store {
   /** workers whose alive_until is at or after `now`, oldest first */
   listWorkers(now: number): Promise<WorkerRecord[]>;
 
+  // webhook deliveries (stored by updateTask with the change they report)
+  /** due deliveries, each marked in flight until `leaseUntil` with its attempt counted */
+  claimDeliveries(now: number, limit: number, leaseUntil: number): Promise<Delivery[]>;
+  /** false when the delivery moved on (another attempt started, or it was redelivered) */
+  finishDelivery(o: DeliveryOutcome): Promise<boolean>;
+  listDeliveries(q: DeliveryListQuery): Promise<Delivery[]>;
+  getDelivery(id: string, accountId: string): Promise<Delivery | null>;
+  /** makes a delivery due again now with a fresh retry window; null when it is not this account's */
+  redeliver(id: string, accountId: string, now: number, retryUntil: number): Promise<Delivery | null>;
+  /** earliest next_attempt_at of a pending delivery after now, so the deliverer can sleep until then */
+  nextDeliveryAt(now: number): Promise<number | null>;
+
   // retention
   /** terminal tasks completed before `cutoff`, oldest first */
   findFinishedBefore(cutoff: number, limit: number): Promise<Task[]>;
-  /** deletes these tasks (terminal ones only) and their events; returns how many went */
+  /** deletes these tasks (terminal ones only), their events and finished webhook deliveries; the ledger stays; returns how many went */
   deleteTasks(ids: string[]): Promise<number>;
 }

@@ -1,6 +1,6 @@
 /** Accounts, API keys and shared settings on PostgreSQL. */
 import type pg from 'pg';
-import type { Account, ApiKeyRecord, NewAccountWithKey } from '../store.js';
+import { InsufficientCredits, type Account, type ApiKeyRecord, type LedgerEntry, type NewAccountWithKey, type WebhookSecrets } from '../store.js';
 
 const KEY_COLS = 'id, account_id, name, prefix, rate_limit, created_at, revoked_at';
 
@@ -34,6 +34,11 @@ export function createAccountWithKey(pool: pg.Pool, { account, key, keyHash, web
     await c.query('INSERT INTO accounts (id, name, credits_balance, webhook_secret, created_at) VALUES ($1, $2, $3, $4, $5)', [
       account.id, account.name, account.credits_balance, webhookSecret, account.created_at,
     ]);
+    if (account.credits_balance !== 0) {
+      await c.query(`INSERT INTO credit_ledger (account_id, task_id, kind, amount, note, at) VALUES ($1, NULL, 'grant', $2, 'opening balance', $3)`, [
+        account.id, account.credits_balance, account.created_at,
+      ]);
+    }
     await insertKey(c, key, keyHash);
   });
 }
@@ -73,7 +78,7 @@ export function revokeKey(pool: pg.Pool, idOrPrefix: string, now: number): Promi
 }
 
 export async function getAccount(pool: pg.Pool, id: string): Promise<Account | null> {
-  const { rows } = await pool.query('SELECT id, name, credits_balance, created_at FROM accounts WHERE id = $1', [id]);
+  const { rows } = await pool.query('SELECT id, name, credits_balance, max_running, created_at FROM accounts WHERE id = $1', [id]);
   return (rows[0] as Account | undefined) ?? null;
 }
 
@@ -101,4 +106,44 @@ export async function getOrCreateSetting(pool: pg.Pool, name: string, create: ()
   const winner = await read();
   if (winner === undefined) throw new Error(`setting ${name} vanished while being created`);
   return winner;
+}
+
+const SECRETS = 'webhook_secret AS current, webhook_secret_previous AS previous, webhook_secret_rotated_at AS rotated_at';
+
+export async function getWebhookSecrets(pool: pg.Pool, accountId: string): Promise<WebhookSecrets | null> {
+  const { rows } = await pool.query(`SELECT ${SECRETS} FROM accounts WHERE id = $1`, [accountId]);
+  return (rows[0] as WebhookSecrets | undefined) ?? null;
+}
+
+export async function rotateWebhookSecret(pool: pg.Pool, accountId: string, secret: string, now: number): Promise<WebhookSecrets | null> {
+  const { rows } = await pool.query(
+    `UPDATE accounts SET webhook_secret_previous = webhook_secret, webhook_secret = $2, webhook_secret_rotated_at = $3 WHERE id = $1 RETURNING ${SECRETS}`,
+    [accountId, secret, now],
+  );
+  return (rows[0] as WebhookSecrets | undefined) ?? null;
+}
+
+export async function setMaxRunning(pool: pg.Pool, accountId: string, max: number | null): Promise<boolean> {
+  return ((await pool.query('UPDATE accounts SET max_running = $2 WHERE id = $1', [accountId, max])).rowCount ?? 0) === 1;
+}
+
+/** a top-up (or removal) and its ledger row in one transaction; the balance row lock orders concurrent ones */
+export function adjustCredits(pool: pg.Pool, accountId: string, amount: number, kind: 'grant' | 'topup', note: string | null, now: number): Promise<number | null> {
+  return inTransaction(pool, async (c) => {
+    const { rows } = await c.query<{ b: number }>('SELECT credits_balance AS b FROM accounts WHERE id = $1 FOR UPDATE', [accountId]);
+    if (!rows[0]) return null;
+    const balance = Number(rows[0].b);
+    if (balance + amount < 0) throw new InsufficientCredits(accountId, -amount, balance);
+    if (amount === 0) return balance;
+    await c.query('UPDATE accounts SET credits_balance = credits_balance + $2 WHERE id = $1', [accountId, amount]);
+    await c.query('INSERT INTO credit_ledger (account_id, task_id, kind, amount, note, at) VALUES ($1, NULL, $2, $3, $4, $5)', [accountId, kind, amount, note, now]);
+    return balance + amount;
+  });
+}
+
+export async function listLedger(pool: pg.Pool, accountId: string, limit: number, beforeSeq?: number): Promise<LedgerEntry[]> {
+  const { rows } = beforeSeq === undefined
+    ? await pool.query('SELECT * FROM credit_ledger WHERE account_id = $1 ORDER BY seq DESC LIMIT $2', [accountId, limit])
+    : await pool.query('SELECT * FROM credit_ledger WHERE account_id = $1 AND seq < $3 ORDER BY seq DESC LIMIT $2', [accountId, limit, beforeSeq]);
+  return rows.map((r) => ({ ...r, seq: Number(r.seq), amount: Number(r.amount), at: Number(r.at) })) as LedgerEntry[];
 }

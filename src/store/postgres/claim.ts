@@ -21,7 +21,7 @@ import { fromRow } from './rows.js';
 /** set_config(…, true) lasts for this statement's own transaction: this one commit skips the flush wait */
 export const RELAXED = `relaxed AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true) AS v)`;
 
-const CLAIM = `WITH ${RELAXED} SELECT c.* FROM relaxed, genq_claim($1, $2, $3, $4, $5, $6, $7) AS c WHERE relaxed.v = 'off'`;
+const CLAIM = `WITH ${RELAXED} SELECT c.* FROM relaxed, genq_claim($1, $2, $3, $4, $5, $6, $7, $8) AS c WHERE relaxed.v = 'off'`;
 
 export async function claimTasks(pool: pg.Pool, o: ClaimOptions): Promise<Task[]> {
   if (o.limit <= 0 || (o.models && o.models.length === 0)) return [];
@@ -29,7 +29,7 @@ export async function claimTasks(pool: pg.Pool, o: ClaimOptions): Promise<Task[]
   const res = await pool.query({
     name: 'genq_claim',
     text: CLAIM,
-    values: [o.now, o.limit, o.owner, tokens, o.leaseUntil, o.models ?? null, Date.now()],
+    values: [o.now, o.limit, o.owner, tokens, o.leaseUntil, o.models ?? null, Date.now(), o.defaultMaxRunning ?? null],
   });
   return res.rows.map(fromRow).sort((a, b) => b.priority - a.priority || a.run_id - b.run_id);
 }

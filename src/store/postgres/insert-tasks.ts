@@ -16,6 +16,7 @@
 import type pg from 'pg';
 import type { NewTask, Task } from '../../core/task.js';
 import { mapPgError } from './connection.js';
+import { InsufficientCredits } from '../store.js';
 import { TASK_COLUMNS, param } from './rows.js';
 
 interface Call {
@@ -42,8 +43,20 @@ WITH u AS (
 ), ev AS (
   INSERT INTO task_events (task_id, type, status, progress, at)
   SELECT ins.id, u.event, ins.status, ins.progress, ${AT_ARG} FROM ins JOIN u ON u.id = ins.id ORDER BY ins.run_id
+), hold AS (
+  INSERT INTO credit_ledger (account_id, task_id, kind, amount, at)
+  SELECT u.account_id, ins.id, 'hold', -u.credits_reserved, ${AT_ARG} FROM ins JOIN u ON u.id = ins.id WHERE u.credits_reserved > 0
+), debit AS (
+  -- only rows actually inserted are held; an overdraft trips accounts_credits_nonnegative and fails the statement
+  UPDATE accounts a SET credits_balance = a.credits_balance - s.amount
+  FROM (SELECT u.account_id, sum(u.credits_reserved) AS amount FROM ins JOIN u ON u.id = ins.id
+        WHERE u.credits_reserved > 0 GROUP BY u.account_id) s
+  WHERE a.id = s.account_id
 )
 SELECT id, run_id FROM ins`;
+
+const OVERDRAFT = 'accounts_credits_nonnegative';
+const isOverdraft = (e: unknown) => (e as { code?: string; constraint?: string })?.code === '23514' && (e as { constraint?: string }).constraint === OVERDRAFT;
 
 /** the same message shape PostgreSQL uses, so callers that look for "unique" recognise it */
 export class UniqueViolation extends Error {
@@ -126,16 +139,17 @@ export class InsertBatcher {
       this.settle(ok, outcome);
     } catch (e) {
       const mapped = mapPgError(e);
+      if (ok.length === 1 && isOverdraft(e)) return ok[0]!.reject(await this.insufficient(ok[0]!));
       if (ok.length === 1 || mapped !== e) {
         for (const c of ok) c.reject(mapped);
         return;
       }
-      // bad data in one call: write each alone so the others still land
+      // bad data or an overdraft in one call: write each alone so the others still land
       for (const c of ok) {
         try {
           this.settle([c], await this.run([c]));
         } catch (err) {
-          c.reject(mapPgError(err));
+          c.reject(isOverdraft(err) ? await this.insufficient(c) : mapPgError(err));
         }
       }
     }
@@ -170,6 +184,18 @@ export class InsertBatcher {
     } finally {
       // a connection that failed mid-transaction is not reused
       client.release(broken);
+    }
+  }
+
+  /** what a call that overdrew its account is told: how much it needed and what there is */
+  private async insufficient(c: Call): Promise<unknown> {
+    const accountId = c.tasks[0]!.account_id;
+    const required = c.tasks.reduce((n, t) => n + t.credits_reserved, 0);
+    try {
+      const { rows } = await this.pool.query<{ b: string }>('SELECT credits_balance AS b FROM accounts WHERE id = $1', [accountId]);
+      return new InsufficientCredits(accountId, required, Number(rows[0]?.b ?? 0));
+    } catch (e) {
+      return mapPgError(e);
     }
   }
 

@@ -9,9 +9,11 @@ import crypto from 'node:crypto';
 import type pg from 'pg';
 import type { NewTask, Task, TaskEvent } from '../../core/task.js';
 import type {
-  Account, ApiKeyRecord, ClaimOptions, NewAccountWithKey, QueueStats, RemoteChanges, Store, TaskListQuery, TaskUpdate, Voice, WorkerRecord,
+  Account, ApiKeyRecord, ClaimOptions, Delivery, DeliveryListQuery, DeliveryOutcome, LedgerEntry, NewAccountWithKey, QueueStats, RemoteChanges,
+  Store, TaskListQuery, TaskUpdate, Voice, WebhookSecrets, WorkerRecord,
 } from '../store.js';
 import * as accounts from './accounts.js';
+import * as deliveries from './deliveries.js';
 import { RELAXED, claimTasks } from './claim.js';
 import { connectionConfig, createPool, mapPgError, type PgLogger } from './connection.js';
 import { InsertBatcher } from './insert-tasks.js';
@@ -118,6 +120,50 @@ export class PgStore implements Store {
     return this.g(accounts.countKeys(this.pool));
   }
 
+  getWebhookSecrets(accountId: string): Promise<WebhookSecrets | null> {
+    return this.g(accounts.getWebhookSecrets(this.pool, accountId));
+  }
+
+  rotateWebhookSecret(accountId: string, secret: string, now: number): Promise<WebhookSecrets | null> {
+    return this.g(accounts.rotateWebhookSecret(this.pool, accountId, secret, now));
+  }
+
+  setMaxRunning(accountId: string, max: number | null): Promise<boolean> {
+    return this.g(accounts.setMaxRunning(this.pool, accountId, max));
+  }
+
+  adjustCredits(accountId: string, amount: number, kind: 'grant' | 'topup', note: string | null, now: number): Promise<number | null> {
+    return this.g(accounts.adjustCredits(this.pool, accountId, amount, kind, note, now));
+  }
+
+  listLedger(accountId: string, limit: number, beforeSeq?: number): Promise<LedgerEntry[]> {
+    return this.g(accounts.listLedger(this.pool, accountId, limit, beforeSeq));
+  }
+
+  claimDeliveries(now: number, limit: number, leaseUntil: number): Promise<Delivery[]> {
+    return this.g(deliveries.claimDeliveries(this.pool, now, limit, leaseUntil));
+  }
+
+  finishDelivery(o: DeliveryOutcome): Promise<boolean> {
+    return this.g(deliveries.finishDelivery(this.pool, o));
+  }
+
+  listDeliveries(q: DeliveryListQuery): Promise<Delivery[]> {
+    return this.g(deliveries.listDeliveries(this.pool, q));
+  }
+
+  getDelivery(id: string, accountId: string): Promise<Delivery | null> {
+    return this.g(deliveries.getDelivery(this.pool, id, accountId));
+  }
+
+  redeliver(id: string, accountId: string, now: number, retryUntil: number): Promise<Delivery | null> {
+    return this.g(deliveries.redeliver(this.pool, id, accountId, now, retryUntil));
+  }
+
+  nextDeliveryAt(now: number): Promise<number | null> {
+    return this.g(deliveries.nextDeliveryAt(this.pool, now));
+  }
+
   insertTasks(tasks: NewTask[], event: string): Promise<Task[]> {
     return this.inserts.insert(tasks, event);
   }
@@ -135,6 +181,16 @@ export class PgStore implements Store {
 
   findByIdempotencyKey(accountId: string, key: string): Promise<Task | null> {
     return this.one('genq_by_idem', 'SELECT * FROM tasks WHERE account_id = $1 AND idempotency_key = $2', [accountId, key]);
+  }
+
+  async findByIdempotencyKeys(accountId: string, keys: string[]): Promise<Task[]> {
+    if (keys.length === 0) return [];
+    const { rows } = await this.g(this.pool.query({
+      name: 'genq_by_idems',
+      text: 'SELECT * FROM tasks WHERE account_id = $1 AND idempotency_key = ANY($2::text[])',
+      values: [accountId, keys],
+    }));
+    return rows.map(fromRow);
   }
 
   getTaskByRunId(runId: number, accountId: string): Promise<Task | null> {

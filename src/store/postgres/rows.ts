@@ -9,7 +9,7 @@ export const TASK_COLUMNS = [
   ['id', 'text'], ['account_id', 'text'], ['capability', 'text'], ['action', 'text'], ['model', 'text'],
   ['provider', 'text'], ['status', 'text'], ['progress', 'float8'], ['input', 'json'], ['result', 'json'],
   ['error', 'json'], ['metadata', 'json'], ['credits_reserved', 'int8'], ['credits_used', 'int8'], ['attempts', 'int4'],
-  ['max_attempts', 'int4'], ['timeout_s', 'int4'], ['priority', 'int4'], ['idempotency_key', 'text'], ['webhook', 'json'],
+  ['max_attempts', 'int4'], ['timeout_s', 'int4'], ['priority', 'int4'], ['idempotency_key', 'text'], ['request_hash', 'text'], ['webhook', 'json'],
   ['dialect', 'text'], ['created_at', 'int8'], ['started_at', 'int8'], ['completed_at', 'int8'], ['expires_at', 'int8'],
   ['run_after', 'int8'], ['degraded', 'bool'], ['lease_owner', 'text'], ['lease_token', 'text'], ['lease_until', 'int8'],
 ] as const;
@@ -46,6 +46,7 @@ export function fromRow(r: Record<string, any>): Task {
     timeout_s: r.timeout_s,
     priority: r.priority,
     idempotency_key: r.idempotency_key ?? null,
+    request_hash: r.request_hash ?? null,
     webhook: r.webhook ?? null,
     dialect: r.dialect,
     created_at: r.created_at,

@@ -23,11 +23,18 @@ import { TASK_COLUMNS, fromRow, param, type TaskColumn } from './rows.js';
 const FIXED = new Set<TaskColumn>(['id', 'account_id', 'created_at']);
 const UPDATABLE = TASK_COLUMNS.filter(([c]) => !FIXED.has(c));
 
-// $1 id[], $2 expect_status[], $3 fenced[], $4 expect_lease[], $5 event[], then one array per updatable column, then `at`
-const V_COLS = ['id', 'expect_status', 'fenced', 'expect_lease', 'event', ...UPDATABLE.map(([c]) => c)];
-const V_ARGS = ['$1::text[]', '$2::text[]', '$3::bool[]', '$4::text[]', '$5::text[]',
-  ...UPDATABLE.map(([, type], i) => `$${i + 6}::${type === 'json' ? 'text' : type}[]`)];
-const AT = `$${UPDATABLE.length + 6}::bigint`;
+// $1 id[], $2 expect_status[], $3 fenced[], $4 expect_lease[], $5 event[], $6 release[], $7 charge[],
+// $8–$14 the webhook delivery (id, event, url, format, task, created_at, retry_until; id NULL = none),
+// then one array per updatable column, then `at`
+const EXTRA = [
+  ['id', 'text'], ['expect_status', 'text'], ['fenced', 'bool'], ['expect_lease', 'text'], ['event', 'text'],
+  ['_release', 'int8'], ['_charge', 'int8'],
+  ['_d_id', 'text'], ['_d_event', 'text'], ['_d_url', 'text'], ['_d_format', 'text'], ['_d_task', 'text'], ['_d_created', 'int8'], ['_d_retry_until', 'int8'],
+] as const;
+const V_COLS = [...EXTRA.map(([c]) => c), ...UPDATABLE.map(([c]) => c)];
+const V_ARGS = [...EXTRA.map(([, type], i) => `$${i + 1}::${type}[]`),
+  ...UPDATABLE.map(([, type], i) => `$${i + EXTRA.length + 1}::${type === 'json' ? 'text' : type}[]`)];
+const AT = `$${UPDATABLE.length + EXTRA.length + 1}::bigint`;
 const SETS = UPDATABLE.map(([c, type]) => `${c} = v.${c}${type === 'json' ? '::json' : ''}`).join(', ');
 
 const UPDATE_SQL = `
@@ -38,10 +45,25 @@ WITH v AS (
   FROM v
   WHERE t.id = v.id AND t.status = v.expect_status
     AND (NOT v.fenced OR t.lease_token IS NOT DISTINCT FROM v.expect_lease)
-  RETURNING t.*, v.event AS _event, v.ord AS _ord
+  RETURNING t.*, v.event AS _event, v.ord AS _ord, v._release, v._charge,
+    v._d_id, v._d_event, v._d_url, v._d_format, v._d_task, v._d_created, v._d_retry_until
 ), ev AS (
   INSERT INTO task_events (task_id, type, status, progress, at)
   SELECT id, _event, status, progress, ${AT} FROM u WHERE _event IS NOT NULL ORDER BY _ord
+), led AS (
+  -- a finished task's credits move with its final state: one release, at most one charge (unique per task and kind)
+  INSERT INTO credit_ledger (account_id, task_id, kind, amount, at)
+  SELECT account_id, id, 'release', _release, ${AT} FROM u WHERE _release > 0
+  UNION ALL
+  SELECT account_id, id, 'charge', -_charge, ${AT} FROM u WHERE _charge > 0
+), bal AS (
+  UPDATE accounts a SET credits_balance = a.credits_balance + s.d
+  FROM (SELECT account_id, sum(_release - _charge) AS d FROM u GROUP BY account_id) s
+  WHERE a.id = s.account_id AND s.d <> 0
+), wh AS (
+  INSERT INTO webhook_deliveries (id, account_id, task_id, event, url, format, task, status, attempts, next_attempt_at, retry_until, created_at, updated_at)
+  SELECT _d_id, account_id, id, _d_event, _d_url, _d_format, _d_task, 'pending', 0, _d_created, _d_retry_until, _d_created, _d_created
+  FROM u WHERE _d_id IS NOT NULL
 )
 SELECT * FROM u`;
 
@@ -149,6 +171,15 @@ export class UpdateBatcher {
       us.map((u) => u.expectLeaseToken !== undefined),
       us.map((u) => u.expectLeaseToken ?? null),
       us.map((u) => u.event ?? null),
+      us.map((u) => u.settle?.release ?? 0),
+      us.map((u) => u.settle?.charge ?? 0),
+      us.map((u) => u.delivery?.id ?? null),
+      us.map((u) => u.delivery?.event ?? null),
+      us.map((u) => u.delivery?.url ?? null),
+      us.map((u) => u.delivery?.format ?? null),
+      us.map((u) => u.delivery?.task ?? null),
+      us.map((u) => u.delivery?.created_at ?? null),
+      us.map((u) => u.delivery?.retry_until ?? null),
       ...UPDATABLE.map(([c]) => us.map((u) => param(u.next, c))),
       Date.now(),
     ];

@@ -42,7 +42,8 @@ export async function deleteTasks(pool: pg.Pool, ids: string[]): Promise<number>
   if (ids.length === 0) return 0;
   const { rows } = await pool.query<{ n: number }>(
     `WITH gone AS (DELETE FROM tasks WHERE id = ANY($1::text[]) AND status IN ${TERMINAL} RETURNING id),
-          ev AS (DELETE FROM task_events WHERE task_id IN (SELECT id FROM gone))
+          ev AS (DELETE FROM task_events WHERE task_id IN (SELECT id FROM gone)),
+          wh AS (DELETE FROM webhook_deliveries WHERE task_id IN (SELECT id FROM gone) AND status <> 'pending')
      SELECT count(*) AS n FROM gone`,
     [ids],
   );

@@ -4,7 +4,7 @@ import type { NewTask, Task } from '../../core/task.js';
 export const TASK_COLUMNS = [
   'id', 'account_id', 'capability', 'action', 'model', 'provider', 'status', 'progress', 'input', 'result',
   'error', 'metadata', 'credits_reserved', 'credits_used', 'attempts', 'max_attempts', 'timeout_s', 'priority',
-  'idempotency_key', 'webhook', 'dialect', 'created_at', 'started_at', 'completed_at', 'expires_at', 'run_after',
+  'idempotency_key', 'request_hash', 'webhook', 'dialect', 'created_at', 'started_at', 'completed_at', 'expires_at', 'run_after',
   'degraded', 'lease_owner', 'lease_token', 'lease_until',
 ] as const;
 
@@ -45,6 +45,7 @@ export function fromRow(r: TaskRow): Task {
     timeout_s: r.timeout_s as number,
     priority: r.priority as number,
     idempotency_key: (r.idempotency_key as string | null) ?? null,
+    request_hash: (r.request_hash as string | null) ?? null,
     webhook: parse(r.webhook),
     dialect: r.dialect as string,
     created_at: r.created_at as number,

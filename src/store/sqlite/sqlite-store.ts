@@ -9,8 +9,11 @@ import DatabaseCtor from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import type { NewTask, Task, TaskEvent } from '../../core/task.js';
 import type {
-  Account, ApiKeyRecord, ClaimOptions, NewAccountWithKey, QueueStats, Store, TaskListQuery, TaskUpdate, Voice, WorkerRecord, RemoteChanges,
+  Account, ApiKeyRecord, ClaimOptions, Delivery, DeliveryListQuery, DeliveryOutcome, LedgerEntry, NewAccountWithKey, QueueStats, Store,
+  TaskListQuery, TaskUpdate, Voice, WebhookSecrets, WorkerRecord, RemoteChanges,
 } from '../store.js';
+import * as credits from './credits.js';
+import * as deliveries from './deliveries.js';
 import { GroupCommit } from './group-commit.js';
 import { SqliteChangeFeed } from './change-feed.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -84,8 +87,9 @@ export class SqliteStore implements Store {
   createAccountWithKey({ account, key, keyHash, webhookSecret }: NewAccountWithKey): Promise<void> {
     return this.writes.write(() => {
       this.q('INSERT INTO accounts (id, name, credits_balance, webhook_secret, created_at) VALUES (?, ?, ?, ?, ?)').run(
-        account.id, account.name, account.credits_balance, webhookSecret, account.created_at,
+        account.id, account.name, 0, webhookSecret, account.created_at,
       );
+      credits.adjust(this.q.bind(this), account.id, account.credits_balance, 'grant', 'opening balance', account.created_at);
       this.insertKey(key, keyHash);
     });
   }
@@ -134,12 +138,42 @@ export class SqliteStore implements Store {
   }
 
   async getAccount(id: string): Promise<Account | null> {
-    return (this.q('SELECT id, name, credits_balance, created_at FROM accounts WHERE id = ?').get(id) as Account | undefined) ?? null;
+    return (this.q('SELECT id, name, credits_balance, max_running, created_at FROM accounts WHERE id = ?').get(id) as Account | undefined) ?? null;
   }
 
   async getWebhookSecret(accountId: string): Promise<string | null> {
     const row = this.q('SELECT webhook_secret FROM accounts WHERE id = ?').get(accountId) as { webhook_secret: string } | undefined;
     return row?.webhook_secret ?? null;
+  }
+
+  async getWebhookSecrets(accountId: string): Promise<WebhookSecrets | null> {
+    const row = this.q('SELECT webhook_secret, webhook_secret_previous, webhook_secret_rotated_at FROM accounts WHERE id = ?').get(accountId) as
+      { webhook_secret: string; webhook_secret_previous: string | null; webhook_secret_rotated_at: number | null } | undefined;
+    return row ? { current: row.webhook_secret, previous: row.webhook_secret_previous, rotated_at: row.webhook_secret_rotated_at } : null;
+  }
+
+  rotateWebhookSecret(accountId: string, secret: string, now: number): Promise<WebhookSecrets | null> {
+    return this.writes.write(() => {
+      const info = this.q(
+        'UPDATE accounts SET webhook_secret_previous = webhook_secret, webhook_secret = ?, webhook_secret_rotated_at = ? WHERE id = ?',
+      ).run(secret, now, accountId);
+      if (info.changes === 0) return null;
+      const row = this.q('SELECT webhook_secret, webhook_secret_previous, webhook_secret_rotated_at FROM accounts WHERE id = ?').get(accountId) as
+        { webhook_secret: string; webhook_secret_previous: string | null; webhook_secret_rotated_at: number | null };
+      return { current: row.webhook_secret, previous: row.webhook_secret_previous, rotated_at: row.webhook_secret_rotated_at };
+    });
+  }
+
+  setMaxRunning(accountId: string, max: number | null): Promise<boolean> {
+    return this.writes.write(() => this.q('UPDATE accounts SET max_running = ? WHERE id = ?').run(max, accountId).changes === 1);
+  }
+
+  adjustCredits(accountId: string, amount: number, kind: 'grant' | 'topup', note: string | null, now: number): Promise<number | null> {
+    return this.writes.write(() => credits.adjust(this.q.bind(this), accountId, amount, kind, note, now));
+  }
+
+  async listLedger(accountId: string, limit: number, beforeSeq?: number): Promise<LedgerEntry[]> {
+    return credits.listLedger(this.q.bind(this), accountId, limit, beforeSeq);
   }
 
   async countKeys(): Promise<number> {
@@ -159,6 +193,7 @@ export class SqliteStore implements Store {
 
   insertTasks(tasks: NewTask[], event: string): Promise<Task[]> {
     return this.writes.write(() => {
+      credits.holdFor(this.q.bind(this), tasks, Date.now());
       const ins = this.insertStmt();
       return tasks.map((t) => {
         const info = ins.run(toRow(t));
@@ -179,6 +214,15 @@ export class SqliteStore implements Store {
   async findByIdempotencyKey(accountId: string, key: string): Promise<Task | null> {
     const row = this.q('SELECT * FROM tasks WHERE account_id = ? AND idempotency_key = ?').get(accountId, key) as TaskRow | undefined;
     return row ? fromRow(row) : null;
+  }
+
+  async findByIdempotencyKeys(accountId: string, keys: string[]): Promise<Task[]> {
+    if (keys.length === 0) return [];
+    const stmt = this.q('SELECT * FROM tasks WHERE account_id = ? AND idempotency_key = ?');
+    return keys.flatMap((k) => {
+      const row = stmt.get(accountId, k) as TaskRow | undefined;
+      return row ? [fromRow(row)] : [];
+    });
   }
 
   async getTaskByRunId(runId: number, accountId: string): Promise<Task | null> {
@@ -213,12 +257,23 @@ export class SqliteStore implements Store {
   claimTasks(o: ClaimOptions): Promise<Task[]> {
     return this.writes.write(() => {
       const modelFilter = o.models ? ` AND model IN (${o.models.map(() => '?').join(', ')})` : '';
-      const rows = this.q(
+      const room = this.accountRoom(o.defaultMaxRunning ?? null);
+      const full = room ? [...room].filter(([, n]) => n <= 0).map(([a]) => a) : [];
+      const accountFilter = full.length > 0 ? ` AND account_id NOT IN (${full.map(() => '?').join(', ')})` : '';
+      let rows = this.q(
         // a never-started task past its queue deadline is the sweeper's to expire, not ours to start
         `SELECT * FROM tasks WHERE status = 'queued' AND run_after <= ?
-           AND (started_at IS NOT NULL OR expires_at IS NULL OR expires_at >= ?)${modelFilter}
+           AND (started_at IS NOT NULL OR expires_at IS NULL OR expires_at >= ?)${modelFilter}${accountFilter}
          ORDER BY priority DESC, run_id LIMIT ?`,
-      ).all(o.now, o.now, ...(o.models ?? []), o.limit) as TaskRow[];
+      ).all(o.now, o.now, ...(o.models ?? []), ...full, o.limit) as TaskRow[];
+      if (room) {
+        rows = rows.filter((r) => {
+          const left = room.get(r.account_id as string);
+          if (left === undefined) return true;
+          room.set(r.account_id as string, left - 1);
+          return left > 0;
+        });
+      }
       const upd = this.q(
         `UPDATE tasks SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, @now),
            progress = COALESCE(progress, 0), lease_owner = @owner, lease_token = @token, lease_until = @until,
@@ -239,6 +294,22 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * Room left under per-account concurrency limits, by account (null when no limit applies
+   * anywhere). Accounts with a limit but nothing running are found lazily by the caller's filter
+   * only if they are listed here, so every limited account with queued work is included.
+   */
+  private accountRoom(defaultMax: number | null): Map<string, number> | null {
+    const anyLimited = defaultMax !== null || this.q('SELECT 1 FROM accounts WHERE max_running IS NOT NULL LIMIT 1').get() !== undefined;
+    if (!anyLimited) return null;
+    const rows = this.q(
+      `SELECT a.id AS account_id, COALESCE(a.max_running, ?) - (SELECT count(*) FROM tasks r WHERE r.account_id = a.id AND r.status = 'running') AS room
+       FROM accounts a WHERE COALESCE(a.max_running, ?) IS NOT NULL
+         AND a.id IN (SELECT DISTINCT account_id FROM tasks WHERE status IN ('queued', 'running'))`,
+    ).all(defaultMax, defaultMax) as { account_id: string; room: number }[];
+    return new Map(rows.map((r) => [r.account_id, r.room]));
+  }
+
   updateTask(u: TaskUpdate): Promise<Task | null> {
     return this.writes.write(() => {
       const row = toRow(u.next);
@@ -250,6 +321,8 @@ export class SqliteStore implements Store {
       if (info.changes === 0) return null;
       const stored = fromRow(this.q('SELECT * FROM tasks WHERE id = ?').get(u.next.id) as TaskRow);
       if (u.event) this.appendEvent(stored, u.event);
+      if (u.settle) credits.settle(this.q.bind(this), stored.account_id, stored.id, u.settle, Date.now());
+      if (u.delivery) deliveries.insertDelivery(this.q.bind(this), u.delivery);
       return stored;
     });
   }
@@ -348,6 +421,30 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ ...r, models: JSON.parse(r.models) }) as WorkerRecord);
   }
 
+  claimDeliveries(now: number, limit: number, leaseUntil: number): Promise<Delivery[]> {
+    return this.writes.write(() => deliveries.claimDeliveries(this.q.bind(this), now, limit, leaseUntil));
+  }
+
+  finishDelivery(o: DeliveryOutcome): Promise<boolean> {
+    return this.writes.write(() => deliveries.finishDelivery(this.q.bind(this), o));
+  }
+
+  async listDeliveries(q: DeliveryListQuery): Promise<Delivery[]> {
+    return deliveries.listDeliveries(this.q.bind(this), q);
+  }
+
+  async getDelivery(id: string, accountId: string): Promise<Delivery | null> {
+    return deliveries.getDelivery(this.q.bind(this), id, accountId);
+  }
+
+  redeliver(id: string, accountId: string, now: number, retryUntil: number): Promise<Delivery | null> {
+    return this.writes.write(() => deliveries.redeliver(this.q.bind(this), id, accountId, now, retryUntil));
+  }
+
+  async nextDeliveryAt(now: number): Promise<number | null> {
+    return deliveries.nextDeliveryAt(this.q.bind(this), now);
+  }
+
   async findFinishedBefore(cutoff: number, limit: number): Promise<Task[]> {
     return (this.q(
       `SELECT * FROM tasks WHERE status IN ('succeeded', 'failed', 'timed_out', 'cancelled', 'expired') AND completed_at < ?
@@ -360,10 +457,12 @@ export class SqliteStore implements Store {
     return this.writes.write(() => {
       const del = this.q(`DELETE FROM tasks WHERE id = ? AND status IN ('succeeded', 'failed', 'timed_out', 'cancelled', 'expired')`);
       const delEvents = this.q('DELETE FROM task_events WHERE task_id = ?');
+      const delDeliveries = this.q(`DELETE FROM webhook_deliveries WHERE task_id = ? AND status <> 'pending'`);
       let n = 0;
       for (const id of ids) {
         if (del.run(id).changes === 1) {
           delEvents.run(id);
+          delDeliveries.run(id);
           n += 1;
         }
       }
