@@ -57,7 +57,7 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void 
 
   app.post<{ Body: BatchBody }>(
     '/v1/tasks/batch',
-    { ...plainJson, bodyLimit: 64 * 1024 * 1024, schema: { body: BatchBody, headers: createHeaders, tags: ['tasks'], summary: 'Create up to 1,000 tasks, all or nothing', response: { 200: ref(TaskBatchSchema), 202: ref(TaskBatchSchema), ...errors } } },
+    { ...plainJson, bodyLimit: ctx.config.limits.batchBodyLimitBytes, schema: { body: BatchBody, headers: createHeaders, tags: ['tasks'], summary: 'Create up to 1,000 tasks, all or nothing', response: { 200: ref(TaskBatchSchema), 202: ref(TaskBatchSchema), ...errors } } },
     async (req, reply) => {
       const { account } = await authenticate(ctx.accounts, req);
       const reqs = req.body.tasks.map((b) => toCreateRequest(b));
