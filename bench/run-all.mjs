@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { BENCH_DIR, ensureBuilt, machineLine } from './lib/common.mjs';
 
-const ALL = ['status-poll', 'create-throughput', 'e2e-throughput', 'latency'];
+const ALL = ['status-poll', 'create-throughput', 'e2e-throughput', 'latency', 'trust-cost'];
 const picked = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 for (const p of picked) {
   if (!ALL.includes(p)) {

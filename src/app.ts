@@ -28,6 +28,7 @@ import type { Provider } from './providers/provider.js';
 import { noopProvider } from './providers/noop.js';
 import { createLocalVoiceProviders } from './providers/local.js';
 import { detectSystemEngines } from './providers/system/detect.js';
+import { checkWebhookUrl } from './core/webhook-url.js';
 
 export interface RunningGenq {
   config: Config;
@@ -60,7 +61,10 @@ export async function startGenq(config: Config, log: Logger): Promise<RunningGen
   const providers = createProviders(config);
   const registry = new ModelRegistry(providers);
   const bus = new EventBus();
-  const tasks = new TaskService(store, registry, bus, log, { maxAttempts: config.maxAttempts, queueTtlS: config.queueTtlS });
+  const tasks = new TaskService(store, registry, bus, log, {
+    maxAttempts: config.maxAttempts, queueTtlS: config.queueTtlS, prices: config.prices, webhookRetryS: config.webhookRetryS,
+    checkWebhookUrl: (url) => checkWebhookUrl(url, config.allowPrivateUrls),
+  });
   const accounts = new Accounts(store);
   // transitions written by other processes (PostgreSQL LISTEN/NOTIFY) reach long-polls, SSE and idle workers here
   const stopFeed = feedRemoteChanges(store, bus, log);
@@ -73,6 +77,7 @@ export async function startGenq(config: Config, log: Logger): Promise<RunningGen
     worker = new WorkerRuntime(tasks, store, registry, storage, log, {
       concurrency: config.concurrency, leaseMs: config.leaseMs, heartbeatMs: heartbeatInterval(config),
       retryBaseMs: config.retryBaseMs, shutdownGraceMs: config.shutdownGraceMs,
+      accountConcurrency: config.accountConcurrency > 0 ? config.accountConcurrency : null,
     });
     worker.start();
   }

@@ -46,6 +46,8 @@ export interface Config {
   readonly retentionS: number;
   /** PostgreSQL: pooled connections per process (one more is used for LISTEN) */
   readonly pgPoolMax: number;
+  /** request rate and size limits (docs/limits.md) */
+  readonly limits: LimitsConfig;
   /** webhooks: a message is retried for this long after its event, then dead-lettered */
   readonly webhookRetryS: number;
   /** webhooks: first retry delay; each later one doubles (with full jitter), capped at an hour */
@@ -93,6 +95,7 @@ export type ConfigFlags = Partial<{
   logLevel: string;
   concurrency: string | number;
   storage: string;
+  rateLimit: string | number;
 }>;
 
 export class ConfigError extends Error {
@@ -163,6 +166,31 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     webhookSecretGraceS: int('GENQ_WEBHOOK_SECRET_GRACE_S', env.GENQ_WEBHOOK_SECRET_GRACE_S, 24 * 3600, 0, 30 * 24 * 3600),
     accountConcurrency: int('GENQ_ACCOUNT_CONCURRENCY', env.GENQ_ACCOUNT_CONCURRENCY, 0, 0, 1_000_000),
     prices: prices(env.GENQ_PRICES),
+    limits: limitsConfig(flags, env),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Limits (docs/limits.md)
+
+export interface LimitsConfig {
+  /** requests per second for an API key created without its own `--rate-limit`; 0 = unlimited */
+  readonly rateLimit: number;
+  /** rejected API keys per second from one client address before it gets 429; 0 = no limit */
+  readonly authFailuresPerIp: number;
+  /** body cap of POST /v1/tasks/batch (every other JSON route: bodyLimitBytes) */
+  readonly batchBodyLimitBytes: number;
+  /** body cap of POST /v1/uploads */
+  readonly uploadLimitBytes: number;
+}
+
+function limitsConfig(flags: ConfigFlags, env: Record<string, string | undefined>): LimitsConfig {
+  const MiB = 1024 * 1024;
+  return Object.freeze({
+    rateLimit: int(via('--rate-limit', flags.rateLimit, 'GENQ_RATE_LIMIT'), flags.rateLimit ?? env.GENQ_RATE_LIMIT, 0, 0, 1_000_000),
+    authFailuresPerIp: int('GENQ_AUTH_FAILURES_PER_IP', env.GENQ_AUTH_FAILURES_PER_IP, 20, 0, 1_000_000),
+    batchBodyLimitBytes: int('GENQ_BATCH_BODY_LIMIT_BYTES', env.GENQ_BATCH_BODY_LIMIT_BYTES, 64 * MiB, 1024, 1024 ** 3),
+    uploadLimitBytes: int('GENQ_UPLOAD_LIMIT_BYTES', env.GENQ_UPLOAD_LIMIT_BYTES, 20 * MiB, 1024, 1024 ** 3),
   });
 }
 

@@ -18,8 +18,14 @@ declare module 'fastify' {
   }
 }
 
-export async function authenticate(accounts: Accounts, req: FastifyRequest): Promise<Principal> {
-  const p = await accounts.authenticate(apiKeyOf(req));
-  req.principal = p;
+/** one verification per request: the rate limiter (api/rate-limit.ts) and the route share it */
+const verified = new WeakMap<FastifyRequest, Promise<Principal>>();
+
+export function authenticate(accounts: Accounts, req: FastifyRequest): Promise<Principal> {
+  let p = verified.get(req);
+  if (!p) {
+    p = accounts.authenticate(apiKeyOf(req)).then((principal) => (req.principal = principal));
+    verified.set(req, p);
+  }
   return p;
 }

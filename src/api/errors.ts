@@ -48,6 +48,17 @@ export function classify(err: unknown): ClassifiedError {
   return { status: 500, code: 'INTERNAL', message: 'Something went wrong on our side; the error has been logged', type: 'internal' };
 }
 
+/**
+ * Headers an error answer carries in every dialect: `Retry-After` (whole seconds) on 503, and on
+ * 429 the wait the limiter computed (details.retry_after_s).
+ */
+export function errorHeaders(e: ClassifiedError): Record<string, string> {
+  if (e.status === 503) return { 'retry-after': '5' };
+  const wait = e.details?.retry_after_s;
+  if (e.status === 429 && typeof wait === 'number') return { 'retry-after': String(Math.max(1, Math.ceil(wait))) };
+  return {};
+}
+
 export function nativeErrorBody(e: ClassifiedError): object {
   return { error: { code: e.code, message: e.message, type: e.type, ...(e.details ? { details: e.details } : {}) } };
 }

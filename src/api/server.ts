@@ -5,7 +5,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { ApiContext } from './context.js';
-import { classify, nativeErrorBody } from './errors.js';
+import { classify, errorHeaders, nativeErrorBody } from './errors.js';
 import { GenqError } from '../core/errors.js';
 import { jsonDepthExceeds } from '../core/json-depth.js';
 
@@ -26,6 +26,7 @@ import { modelhunterDialect } from './dialects/modelhunter/routes.js';
 import { cambDialect } from './dialects/camb/routes.js';
 import { registerResponseSchemas } from './native/response-schemas.js';
 import { registerWebRoutes } from './web-routes.js';
+import { registerRateLimits } from './rate-limit.js';
 
 export async function buildServer(ctx: ApiContext, logger: FastifyBaseLogger): Promise<FastifyInstance> {
   const app = Fastify({
@@ -96,7 +97,7 @@ export async function buildServer(ctx: ApiContext, logger: FastifyBaseLogger): P
   app.setErrorHandler((err, req, reply) => {
     const c = classify(err);
     if (c.status >= 500) req.log.error({ err }, 'unhandled error');
-    if (c.status === 503) reply.header('retry-after', '5');
+    reply.headers(errorHeaders(c));
     reply.code(c.status).send(nativeErrorBody(c));
   });
   app.setNotFoundHandler((req, reply) => {
@@ -114,6 +115,8 @@ export async function buildServer(ctx: ApiContext, logger: FastifyBaseLogger): P
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   registerResponseSchemas(app);
+  // before every route: its onRequest hook must reach the native API and each dialect
+  await registerRateLimits(app, ctx);
 
   registerTaskRoutes(app, ctx);
   registerEventsRoute(app, ctx);

@@ -21,6 +21,8 @@ export interface WorkerOptions {
   shutdownGraceMs: number;
   /** fallback poll for work this process was not told about (other processes, scheduled retries) */
   pollMs?: number;
+  /** running tasks per account unless the account has its own limit; null = none */
+  accountConcurrency?: number | null;
   sweepMs?: number;
 }
 
@@ -131,6 +133,7 @@ export class WorkerRuntime {
     try {
       claimed = await this.store.claimTasks({
         owner: this.owner, limit, now, leaseUntil: now + this.opts.leaseMs, newToken, models: this.registry.modelIds(),
+        defaultMaxRunning: this.opts.accountConcurrency ?? null,
       });
     } catch (err) {
       this.backoffMs = Math.min(5000, Math.max(100, this.backoffMs * 2));

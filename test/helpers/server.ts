@@ -272,7 +272,7 @@ export interface CreatedKey {
 
 /** `genq keys create --json` against the data dir (works while a server runs on it). */
 export async function makeKey(dataDir: string, opts: { name?: string; credits?: number } = {}): Promise<CreatedKey> {
-  const r = await cli(['keys', 'create', '--name', opts.name ?? 'test', '--credits', String(opts.credits ?? 100), '--json', '--data-dir', dataDir]);
+  const r = await cli(['keys', 'create', '--name', opts.name ?? 'test', '--credits', String(opts.credits ?? 1_000_000), '--json', '--data-dir', dataDir]);
   if (r.code !== 0) throw new Error(`keys create failed (${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout) as CreatedKey;
 }

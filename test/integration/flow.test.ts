@@ -249,7 +249,12 @@ describe('operations and catalog', () => {
     const r = await api.get('/v1/account');
     expect(r.status).toBe(200);
     expect(r.body.id).toBe(key.account_id);
-    expect(r.body.credits_balance).toBe(100);
+    // the opening 100, less what this file's finished tasks were charged and its unfinished ones hold
+    const ledger = await api.get('/v1/account/ledger?limit=500');
+    expect(ledger.status).toBe(200);
+    expect(ledger.body.data.reduce((n: number, e: { amount: number }) => n + e.amount, 0)).toBe(r.body.credits_balance);
+    expect(ledger.body.data.at(-1)).toMatchObject({ kind: 'grant', amount: 100 });
+    expect(r.body.credits_balance).toBeLessThan(100);
     expect(r.body.webhook_secret).toMatch(/^whsec_/);
     expect(r.body.webhook_secret).toBe(key.webhook_secret);
     // never the key itself

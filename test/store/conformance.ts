@@ -8,7 +8,8 @@
  * Times are explicit epoch milliseconds far from "now", so nothing depends on the wall clock.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Account, ApiKeyRecord, Store, Voice, WorkerRecord } from '../../src/store/store.js';
+import { InsufficientCredits, type Account, type ApiKeyRecord, type NewDelivery, type Store, type Voice, type WorkerRecord } from '../../src/store/store.js';
+import { settlementFor } from '../../src/core/credits.js';
 import type { NewTask, Task, TaskStatus } from '../../src/core/task.js';
 import { transition } from '../../src/core/state-machine.js';
 import { hashApiKey, newApiKey, newId, newTaskId, newToken } from '../../src/core/ids.js';
@@ -41,6 +42,7 @@ export function makeTask(accountId: string, over: Partial<NewTask> = {}): NewTas
     timeout_s: 600,
     priority: 0,
     idempotency_key: null,
+    request_hash: null,
     webhook: null,
     dialect: 'native',
     created_at: created,
@@ -66,7 +68,7 @@ interface TestAccount {
 
 async function makeAccount(store: Store, name: string, over: Partial<ApiKeyRecord> = {}): Promise<TestAccount> {
   const rawKey = newApiKey();
-  const account: Account = { id: newId(), name, credits_balance: 1000, created_at: T0 };
+  const account: Account = { id: newId(), name, credits_balance: 1_000_000, max_running: null, created_at: T0 };
   const key: ApiKeyRecord = {
     id: newId(), account_id: account.id, name: `${name}-key`, prefix: rawKey.slice(0, 10),
     rate_limit: 60, created_at: T0, revoked_at: null, ...over,
@@ -726,6 +728,182 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         const fresh = makeVoice(A.account.id);
         await expect(store.insertVoices([fresh, { ...a1 }])).rejects.toThrow();
         expect(await store.getVoice(fresh.id, A.account.id)).toBeNull();
+      });
+    });
+    describe('credits ledger', () => {
+      const balance = async (id: string) => (await store.getAccount(id))!.credits_balance;
+      /** the invariant: an account's balance is the sum of its ledger */
+      const ledgerSum = async (id: string) => (await store.listLedger(id, 10_000)).reduce((n, e) => n + e.amount, 0);
+      const finish = async (t: Task, type: 'succeed' | 'fail', used = 0): Promise<Task | null> => {
+        const [c] = await claim('w', 1);
+        expect(c!.id).toBe(t.id);
+        const next = type === 'succeed'
+          ? transition(c!, { type: 'succeed', result: { files: [] }, provider: 'p', creditsUsed: used }, T0 + 5)
+          : transition(c!, { type: 'fail', error: { code: 'PROVIDER_ERROR', message: 'x', type: 'provider', retryable: false } }, T0 + 5);
+        return store.updateTask({ next, expectStatus: 'running', expectLeaseToken: c!.lease_token, event: `task.${next.status}`, settle: settlementFor('running', next) });
+      };
+
+      it('the opening balance is a grant in the ledger', async () => {
+        const entries = await store.listLedger(A.account.id, 10);
+        expect(entries).toMatchObject([{ kind: 'grant', amount: 1_000_000, task_id: null }]);
+        expect(await ledgerSum(A.account.id)).toBe(await balance(A.account.id));
+      });
+
+      it('holds each task at insert, in the same write, and the ledger balances', async () => {
+        await insert([makeTask(A.account.id, { credits_reserved: 4 }), makeTask(A.account.id, { credits_reserved: 6 })]);
+        expect(await balance(A.account.id)).toBe(1_000_000 - 10);
+        const holds = (await store.listLedger(A.account.id, 10)).filter((e) => e.kind === 'hold');
+        expect(holds.map((e) => e.amount).sort()).toEqual([-4, -6]);
+        expect(await ledgerSum(A.account.id)).toBe(await balance(A.account.id));
+        expect(await balance(B.account.id)).toBe(1_000_000);
+      });
+
+      it('an insert the account cannot cover writes nothing and says what was required and what there is', async () => {
+        await store.adjustCredits(A.account.id, -999_995, 'topup', 'drain', T0);
+        const big = makeTask(A.account.id, { credits_reserved: 3 });
+        const err = await insert([makeTask(A.account.id, { credits_reserved: 3 }), big]).catch((e) => e);
+        expect(err).toBeInstanceOf(InsufficientCredits);
+        expect(err).toMatchObject({ required: 6, balance: 5 });
+        expect(await store.getTask(big.id)).toBeNull();
+        expect(await balance(A.account.id)).toBe(5);
+        expect(await ledgerSum(A.account.id)).toBe(5);
+      });
+
+      it('concurrent inserts never overdraw: exactly as many as the balance covers land', async () => {
+        await store.adjustCredits(A.account.id, -(1_000_000 - 20), 'topup', null, T0);
+        const results = await Promise.allSettled(Array.from({ length: 10 }, () => insert([makeTask(A.account.id, { credits_reserved: 3 })])));
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(6);
+        for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(InsufficientCredits);
+        expect(await balance(A.account.id)).toBe(2);
+        expect(await ledgerSum(A.account.id)).toBe(2);
+        // the other account's concurrent inserts are unaffected
+        await insert([makeTask(B.account.id, { credits_reserved: 3 })]);
+      });
+
+      it('success releases the hold and charges what was used; failure releases it all; a stale write moves nothing', async () => {
+        const t1 = await insertOne(makeTask(A.account.id, { credits_reserved: 5 }));
+        const done = await finish(t1, 'succeed', 2);
+        expect(done).toMatchObject({ status: 'succeeded', credits_used: 2 });
+        expect(await balance(A.account.id)).toBe(1_000_000 - 2);
+        const t2 = await insertOne(makeTask(A.account.id, { credits_reserved: 7 }));
+        await finish(t2, 'fail');
+        expect(await balance(A.account.id)).toBe(1_000_000 - 2);
+        const kinds = (await store.listLedger(A.account.id, 20)).filter((e) => e.task_id === t1.id).map((e) => [e.kind, e.amount]);
+        expect(kinds.sort()).toEqual([['charge', -2], ['hold', -5], ['release', 5]]);
+        // a replay of the same final write loses its compare-and-set and so moves no credits
+        const again = transition({ ...done!, status: 'running' }, { type: 'succeed', result: { files: [] }, provider: 'p', creditsUsed: 2 }, T0 + 9);
+        expect(await store.updateTask({ next: again, expectStatus: 'running', settle: { release: 5, charge: 2 } })).toBeNull();
+        expect(await balance(A.account.id)).toBe(1_000_000 - 2);
+        expect(await ledgerSum(A.account.id)).toBe(await balance(A.account.id));
+      });
+
+      it('top-ups count at once, never go below zero, and page newest first', async () => {
+        expect(await store.adjustCredits(A.account.id, 50, 'topup', 'admin', T0 + 1)).toBe(1_000_050);
+        await expect(store.adjustCredits(A.account.id, -2_000_000, 'topup', null, T0 + 2)).rejects.toBeInstanceOf(InsufficientCredits);
+        expect(await store.adjustCredits(newId(), 5, 'topup', null, T0)).toBeNull();
+        const page1 = await store.listLedger(A.account.id, 1);
+        expect(page1).toMatchObject([{ kind: 'topup', amount: 50, note: 'admin' }]);
+        const page2 = await store.listLedger(A.account.id, 5, page1[0]!.seq);
+        expect(page2).toMatchObject([{ kind: 'grant' }]);
+        expect(await store.listLedger(B.account.id, 5)).toHaveLength(1);
+      });
+    });
+
+    describe('webhook outbox', () => {
+      const message = (t: Task, over: Partial<NewDelivery> = {}): NewDelivery => ({
+        id: `msg_${newToken()}`, account_id: t.account_id, task_id: t.id, event: 'task.cancelled', url: 'https://hooks.example/x',
+        format: 'native', task: JSON.stringify(t), created_at: T0, retry_until: T0 + 60_000, ...over,
+      });
+      const cancel = async (t: Task, delivery: NewDelivery, expectStatus = t.status) =>
+        store.updateTask({ next: transition(t, { type: 'cancel' }, T0 + 1), expectStatus, event: 'task.cancelled', delivery });
+
+      it('stores a message only with the change it reports', async () => {
+        const t = await insertOne(makeTask(A.account.id));
+        const lost = message(t);
+        expect(await cancel({ ...t, status: 'running' }, lost, 'running')).toBeNull();
+        expect(await store.getDelivery(lost.id, A.account.id)).toBeNull();
+        const kept = message(t);
+        expect(await cancel(t, kept)).not.toBeNull();
+        expect(await store.getDelivery(kept.id, A.account.id)).toMatchObject({ id: kept.id, status: 'pending', attempts: 0, next_attempt_at: T0, task: kept.task });
+        expect(await store.getDelivery(kept.id, B.account.id)).toBeNull();
+      });
+
+      it('claims due messages once per lease, fences stale attempts, and retries after a lost lease', async () => {
+        const t = await insertOne(makeTask(A.account.id));
+        const d = message(t);
+        await cancel(t, d);
+        const [first] = await store.claimDeliveries(T0 + 10, 10, T0 + 1000);
+        expect(first).toMatchObject({ id: d.id, attempts: 1 });
+        expect(await store.claimDeliveries(T0 + 20, 10, T0 + 1000)).toEqual([]);
+        expect(await store.nextDeliveryAt(T0 + 20)).toBe(T0 + 1000);
+        // the attempt was lost (crash): due again after its lease, as attempt 2; attempt 1 can no longer finish it
+        const [second] = await store.claimDeliveries(T0 + 1001, 10, T0 + 2000);
+        expect(second).toMatchObject({ id: d.id, attempts: 2 });
+        expect(await store.finishDelivery({ id: d.id, attempt: 1, status: 'succeeded', next_attempt_at: T0, last_status: 200, last_error: null, at: T0 + 1002 })).toBe(false);
+        expect(await store.finishDelivery({ id: d.id, attempt: 2, status: 'pending', next_attempt_at: T0 + 5000, last_status: 500, last_error: 'HTTP 500', at: T0 + 1003 })).toBe(true);
+        expect(await store.claimDeliveries(T0 + 4999, 10, T0 + 9000)).toEqual([]);
+        const [third] = await store.claimDeliveries(T0 + 5000, 10, T0 + 9000);
+        expect(await store.finishDelivery({ id: d.id, attempt: third!.attempts, status: 'succeeded', next_attempt_at: T0 + 5000, last_status: 204, last_error: null, at: T0 + 5001 })).toBe(true);
+        expect(await store.getDelivery(d.id, A.account.id)).toMatchObject({ status: 'succeeded', attempts: 3, last_status: 204, delivered_at: T0 + 5001 });
+        expect(await store.claimDeliveries(T0 + 99_000, 10, T0 + 100_000)).toEqual([]);
+      });
+
+      it('lists per account by status and task, and redelivers a dead message', async () => {
+        const t = await insertOne(makeTask(A.account.id));
+        const d = message(t);
+        await cancel(t, d);
+        const [c] = await store.claimDeliveries(T0, 10, T0 + 100);
+        await store.finishDelivery({ id: d.id, attempt: c!.attempts, status: 'dead', next_attempt_at: T0, last_status: null, last_error: 'timeout', at: T0 + 1 });
+        expect(await store.listDeliveries({ accountId: A.account.id, status: 'dead', limit: 10 })).toMatchObject([{ id: d.id, last_error: 'timeout' }]);
+        expect(await store.listDeliveries({ accountId: A.account.id, status: 'pending', limit: 10 })).toEqual([]);
+        expect(await store.listDeliveries({ accountId: A.account.id, taskId: t.id, limit: 10 })).toHaveLength(1);
+        expect(await store.listDeliveries({ accountId: B.account.id, limit: 10 })).toEqual([]);
+        expect(await store.redeliver(d.id, B.account.id, T0 + 2, T0 + 100)).toBeNull();
+        expect(await store.redeliver(d.id, A.account.id, T0 + 2, T0 + 100)).toMatchObject({ status: 'pending', next_attempt_at: T0 + 2, retry_until: T0 + 100 });
+        expect(await store.claimDeliveries(T0 + 3, 10, T0 + 50)).toMatchObject([{ id: d.id }]);
+      });
+    });
+
+    describe('per-account concurrency', () => {
+      it('claims no more of an account\'s tasks than its limit, and others\' tasks still run', async () => {
+        expect(await store.setMaxRunning(A.account.id, 2)).toBe(true);
+        await insert(Array.from({ length: 5 }, () => makeTask(A.account.id, { priority: 10 })));
+        await insert([makeTask(B.account.id)]);
+        const first = await claim('w', 10);
+        expect(first.filter((t) => t.account_id === A.account.id)).toHaveLength(2);
+        expect(first.filter((t) => t.account_id === B.account.id)).toHaveLength(1);
+        expect(await claim('w', 10)).toEqual([]);
+        const done = first.find((t) => t.account_id === A.account.id)!;
+        await store.updateTask({ next: transition(done, { type: 'cancel' }, T0 + 3), expectStatus: 'running', event: 'task.cancelled' });
+        expect((await claim('w', 10)).map((t) => t.account_id)).toEqual([A.account.id]);
+      });
+
+      it('a server-wide default applies to accounts without their own limit', async () => {
+        await insert(Array.from({ length: 4 }, () => makeTask(A.account.id)));
+        const got = await store.claimTasks({ owner: 'w', limit: 10, now: T0, leaseUntil: T0 + 30_000, newToken: tok, defaultMaxRunning: 3 });
+        expect(got).toHaveLength(3);
+        expect(await store.setMaxRunning(A.account.id, null)).toBe(true);
+        expect(await store.claimTasks({ owner: 'w', limit: 10, now: T0, leaseUntil: T0 + 30_000, newToken: tok })).toHaveLength(1);
+      });
+    });
+
+    describe('idempotency keys and webhook secrets', () => {
+      it('finds tasks by several keys, within the account only', async () => {
+        const [x, y] = await insert([
+          makeTask(A.account.id, { idempotency_key: 'k #0', request_hash: 'h' }),
+          makeTask(A.account.id, { idempotency_key: 'k #1', request_hash: 'h' }),
+        ]);
+        const found = await store.findByIdempotencyKeys(A.account.id, ['k #0', 'k #1', 'k #2']);
+        expect(found.map((t) => t.id).sort()).toEqual([x!.id, y!.id].sort());
+        expect(found[0]!.request_hash).toBe('h');
+        expect(await store.findByIdempotencyKeys(B.account.id, ['k #0'])).toEqual([]);
+      });
+
+      it('rotates a webhook secret and keeps the previous one', async () => {
+        expect(await store.getWebhookSecrets(A.account.id)).toEqual({ current: A.webhookSecret, previous: null, rotated_at: null });
+        expect(await store.rotateWebhookSecret(A.account.id, 'whsec_new', T0 + 5)).toEqual({ current: 'whsec_new', previous: A.webhookSecret, rotated_at: T0 + 5 });
+        expect(await store.getWebhookSecret(A.account.id)).toBe('whsec_new');
+        expect(await store.rotateWebhookSecret(newId(), 'whsec_x', T0)).toBeNull();
       });
     });
   });

@@ -76,9 +76,9 @@ await describePostgres('PostgreSQL store', (db) => {
         await c.query(`SET search_path = ${schema}`);
         return c.query('SELECT version, name FROM schema_migrations');
       }, db().url);
-      expect(rows.rows).toEqual([{ version: 1, name: 'init' }]);
+      expect(rows.rows).toEqual([{ version: 1, name: 'init' }, { version: 2, name: 'credits-webhooks' }]);
       // and every one of them can work on the result
-      await Promise.all(stores.map((s) => s.insertTasks([makeTask(newId())], 'task.queued')));
+      await Promise.all(stores.map((s) => s.insertTasks([makeTask(newId(), { credits_reserved: 0 })], 'task.queued')));
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }

@@ -88,11 +88,11 @@ for (const [name, open] of backends) {
       try {
         const acct = newId();
         const [old, newer, queued] = await store.insertTasks([
-          makeTask(acct, { status: 'succeeded', completed_at: T0 + 10 }),
-          makeTask(acct, { status: 'failed', completed_at: T0 + 20 }),
-          makeTask(acct),
+          makeTask(acct, { credits_reserved: 0,  status: 'succeeded', completed_at: T0 + 10 }),
+          makeTask(acct, { credits_reserved: 0,  status: 'failed', completed_at: T0 + 20 }),
+          makeTask(acct, { credits_reserved: 0 }),
         ], 'task.created');
-        await store.insertTasks([makeTask(acct, { status: 'cancelled', completed_at: T0 + 500 })], 'task.created');
+        await store.insertTasks([makeTask(acct, { credits_reserved: 0,  status: 'cancelled', completed_at: T0 + 500 })], 'task.created');
         expect((await store.findFinishedBefore(T0 + 100, 10)).map((t) => t.id)).toEqual([old!.id, newer!.id]);
         expect((await store.findFinishedBefore(T0 + 100, 1)).map((t) => t.id)).toEqual([old!.id]);
         expect(await store.deleteTasks([old!.id, queued!.id, newId()])).toBe(1);
@@ -111,9 +111,9 @@ for (const [name, open] of backends) {
       try {
         const acct = newId();
         const now = Date.now();
-        const due = await store.insertTasks(Array.from({ length: 7 }, (_, i) => makeTask(acct, { status: 'succeeded', completed_at: now - 10_000 - i })), 'task.succeeded');
-        const [fresh] = await store.insertTasks([makeTask(acct, { status: 'succeeded', completed_at: now })], 'task.succeeded');
-        const [running] = await store.insertTasks([makeTask(acct, { expires_at: null })], 'task.queued');
+        const due = await store.insertTasks(Array.from({ length: 7 }, (_, i) => makeTask(acct, { credits_reserved: 0,  status: 'succeeded', completed_at: now - 10_000 - i })), 'task.succeeded');
+        const [fresh] = await store.insertTasks([makeTask(acct, { credits_reserved: 0,  status: 'succeeded', completed_at: now })], 'task.succeeded');
+        const [running] = await store.insertTasks([makeTask(acct, { credits_reserved: 0,  expires_at: null })], 'task.queued');
         const [claimed] = await store.claimTasks({ owner: 'w', limit: 1, now, leaseUntil: now + 60_000, newToken });
         expect(claimed!.id).toBe(running!.id);
         for (const t of [...due, fresh!, running!]) await files.put(`${acct}/${t.id}/out.txt`, new Uint8Array([1, 2, 3]), 'text/plain');

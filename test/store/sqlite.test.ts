@@ -41,9 +41,9 @@ describe('SqliteStore (SQLite-only)', () => {
     const first = new SqliteStore(file);
     await first.migrate();
     // fire the writes without awaiting each, then close: close must let them land
-    const pending = Array.from({ length: 50 }, () => first.insertTasks([makeTask(account)], 'task.queued'));
+    const pending = Array.from({ length: 50 }, () => first.insertTasks([makeTask(account, { credits_reserved: 0 })], 'task.queued'));
     const written = (await Promise.all(pending)).flat();
-    const late = first.insertTasks([makeTask(account), makeTask(account)], 'task.queued');
+    const late = first.insertTasks([makeTask(account, { credits_reserved: 0 }), makeTask(account, { credits_reserved: 0 })], 'task.queued');
     await first.close();
     const lateTasks = await late;
 
@@ -94,8 +94,8 @@ describe('SqliteStore change feed (two processes on one file)', () => {
     });
     try {
       const account = newId();
-      await a.insertTasks([makeTask(account)], 'task.queued'); // own write: not news
-      const [t] = await b.insertTasks([makeTask(account)], 'task.queued');
+      await a.insertTasks([makeTask(account, { credits_reserved: 0 })], 'task.queued'); // own write: not news
+      const [t] = await b.insertTasks([makeTask(account, { credits_reserved: 0 })], 'task.queued');
       const [claimed] = await b.claimTasks({ owner: 'w', limit: 1, now: T0 + 1000, leaseUntil: T0 + 60_000, newToken: () => 'tok' });
       expect(claimed!.id).not.toBe(t!.id); // FIFO: a's task is first
       const deadline = Date.now() + 3000;

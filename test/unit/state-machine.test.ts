@@ -14,7 +14,7 @@ function task(status: TaskStatus, over: Partial<Task> = {}): Task {
     id: '01900000-0000-7000-8000-000000000001', account_id: 'acct', capability: 'voice', action: 'tts', model: 'm', provider: null,
     status, progress: running ? 0.3 : null, input: { text: 'hi' }, result: null, error: null, metadata: { a: 1 },
     credits_reserved: 5, credits_used: null, attempts: running ? 1 : 0, max_attempts: 3, timeout_s: 60, priority: 0,
-    idempotency_key: null, webhook: null, dialect: 'native', created_at: NOW - 1000, started_at: running ? NOW - 500 : null,
+    idempotency_key: null, request_hash: null, webhook: null, dialect: 'native', created_at: NOW - 1000, started_at: running ? NOW - 500 : null,
     completed_at: null, expires_at: NOW + 10_000, run_after: NOW - 1000, run_id: 1, degraded: false,
     lease_owner: running ? 'w1' : null, lease_token: running ? 'tok1' : null, lease_until: running ? NOW + 100 : null, version: 3,
     ...over,

@@ -6,8 +6,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkReference } from '../../dist/providers/voice-lab/reference.js';
-import { fetchUrl, guardedLookup } from '../../dist/providers/voice-lab/fetch-url.js';
-import { isPrivateAddress } from '../../dist/providers/voice-lab/private-address.js';
+import { fetchUrl, guardedLookup } from '../../dist/net/fetch-url.js';
+import { isPrivateAddress } from '../../dist/net/private-address.js';
 import { createLocalVoiceProviders } from '../../dist/providers/local.js';
 import { fakeWorld, runTask } from './voice-helpers.js';
 

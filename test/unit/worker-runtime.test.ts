@@ -167,6 +167,11 @@ beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genq-worker-'));
   store = new SqliteStore(path.join(dir, 'genq.db'));
   await store.migrate();
+  await store.createAccountWithKey({
+    account: { id: ACCOUNT, name: 'worker-test', credits_balance: 1_000_000, created_at: Date.now() },
+    key: { id: 'key-worker-test', account_id: ACCOUNT, name: 'k', prefix: 'sk_test', rate_limit: null, created_at: Date.now(), revoked_at: null },
+    keyHash: 'hash-worker-test', webhookSecret: 'whsec_test',
+  });
   storage = new LocalStorage(path.join(dir, 'files'));
   registry = new ModelRegistry([fake]);
   service();

@@ -4,7 +4,8 @@ import type { ApiContext } from '../context.js';
 import { authenticate } from '../auth.js';
 import { signedPath } from '../../storage/url-signer.js';
 import { renderContext } from './task-routes.js';
-import { AccountSchema, ModelListSchema, VoiceListSchema, errorResponses, ref } from './response-schemas.js';
+import { Type } from '@sinclair/typebox';
+import { AccountSchema, LedgerSchema, ModelListSchema, VoiceListSchema, errorResponses, ref } from './response-schemas.js';
 
 export function registerCatalogRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/v1/models', { schema: { tags: ['catalog'], summary: 'Models this server runs', response: { 200: ref(ModelListSchema) } } }, async () => ({
@@ -32,10 +33,28 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: ApiContext): vo
     const { account, key } = await authenticate(ctx.accounts, req);
     const fresh = (await ctx.store.getAccount(account.id)) ?? account;
     return {
-      id: fresh.id, object: 'account', name: fresh.name, credits_balance: fresh.credits_balance,
+      id: fresh.id, object: 'account', name: fresh.name, credits_balance: fresh.credits_balance, max_running: fresh.max_running ?? null,
       webhook_secret: await ctx.store.getWebhookSecret(account.id),
       created_at: new Date(fresh.created_at).toISOString(),
       key: { id: key.id, name: key.name, prefix: key.prefix, rate_limit: key.rate_limit },
+    };
+  });
+
+  app.get<{ Querystring: { limit?: number; cursor?: string } }>('/v1/account/ledger', {
+    schema: {
+      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })) }, { additionalProperties: false }),
+      tags: ['account'], summary: 'Credit movements of the calling account, newest first', response: { 200: ref(LedgerSchema), ...errorResponses(400, 401) },
+    },
+  }, async (req) => {
+    const { account } = await authenticate(ctx.accounts, req);
+    const limit = req.query.limit ?? 50;
+    const rows = await ctx.store.listLedger(account.id, limit + 1, req.query.cursor === undefined ? undefined : Number(req.query.cursor));
+    const page = rows.slice(0, limit);
+    return {
+      object: 'list',
+      data: page.map((e) => ({ seq: e.seq, kind: e.kind, amount: e.amount, task_id: e.task_id, note: e.note, at: new Date(e.at).toISOString() })),
+      has_more: rows.length > limit,
+      next_cursor: rows.length > limit ? String(page[page.length - 1]!.seq) : null,
     };
   });
 }

@@ -57,7 +57,11 @@ export const TaskResultSchema = Type.Object(
 export type TaskResult = Static<typeof TaskResultSchema> & Record<string, unknown>;
 
 export const WebhookSpecSchema = Type.Object(
-  { url: Type.String(), events: Type.Optional(Type.Array(Type.String())) },
+  {
+    url: Type.String(),
+    events: Type.Optional(Type.Array(Type.String())),
+    format: Type.Optional(Type.String({ description: "body and headers of the POST: 'native' (Standard Webhooks) or a vendor dialect's own, e.g. 'modelhunter'" })),
+  },
   { $id: 'WebhookSpec', additionalProperties: false },
 );
 
@@ -167,7 +171,8 @@ export const AccountSchema = Type.Object(
     id: Type.String(),
     object: Type.Literal('account'),
     name: Type.String(),
-    credits_balance: Type.Number(),
+    credits_balance: Type.Number({ description: 'credits available now: holds of unfinished tasks are already taken out' }),
+    max_running: Nullable(Type.Number({ description: 'most tasks of this account running at once; null = the server default' })),
     webhook_secret: Nullable(Type.String({ description: 'verifies the signature of webhook deliveries' })),
     created_at: DateTime(),
     key: Type.Object(
@@ -178,6 +183,23 @@ export const AccountSchema = Type.Object(
   { $id: 'Account', additionalProperties: false },
 );
 export type Account = Static<typeof AccountSchema>;
+
+export const LedgerEntrySchema = Type.Object(
+  {
+    seq: Type.Number({ description: 'order of the movement within the ledger' }),
+    kind: Type.Union([Type.Literal('grant'), Type.Literal('topup'), Type.Literal('hold'), Type.Literal('release'), Type.Literal('charge')]),
+    amount: Type.Number({ description: 'signed change to the balance' }),
+    task_id: Nullable(Type.String()),
+    note: Nullable(Type.String()),
+    at: DateTime(),
+  },
+  { $id: 'LedgerEntry', additionalProperties: false },
+);
+
+export const LedgerSchema = Type.Object(
+  { object: Type.Literal('list'), data: Type.Array(ref(LedgerEntrySchema)), has_more: Type.Boolean(), next_cursor: Nullable(Type.String()) },
+  { $id: 'Ledger', additionalProperties: false },
+);
 
 /** 201 of POST /v1/uploads: a stored file to name in a task's input (reference audio). */
 export const UploadSchema = Type.Object(
@@ -208,7 +230,7 @@ export type ApiErrorBody = Static<typeof ApiErrorSchema>;
 
 export const RESPONSE_SCHEMAS = [
   TaskStatusSchema, TaskFileSchema, TaskErrorSchema, TaskResultSchema, WebhookSpecSchema, TaskSchema, TaskListSchema,
-  TaskBatchSchema, TaskEventSchema, ModelSchema, ModelListSchema, VoiceSchema, VoiceListSchema, AccountSchema, UploadSchema, ApiErrorSchema,
+  TaskBatchSchema, TaskEventSchema, ModelSchema, ModelListSchema, VoiceSchema, VoiceListSchema, AccountSchema, LedgerEntrySchema, LedgerSchema, UploadSchema, ApiErrorSchema,
 ];
 
 /** Adds every schema above to the app, so routes and /openapi.json can refer to them by `$id`. */

@@ -11,6 +11,7 @@ import { BatchBody, CreateTaskBody, ListQuery, STATUS_VALUES, TaskIdParams } fro
 import { parsePreferWait } from './prefer.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { renderTask, type RenderContext } from './render.js';
+import { idempotencyKeyOf } from '../dialects/shared/create.js';
 import { TaskBatchSchema, TaskListSchema, TaskSchema, errorResponses, ref } from './response-schemas.js';
 
 const MAX_METADATA_BYTES = 16 * 1024;
@@ -31,17 +32,11 @@ function toCreateRequest(body: CreateTaskBody, idempotencyKey?: string): CreateT
   return { ...body, input: body.input as Record<string, unknown>, ...(idempotencyKey ? { idempotency_key: idempotencyKey } : {}) };
 }
 
-function idempotencyKeyOf(req: FastifyRequest): string | undefined {
-  const k = req.headers['idempotency-key'];
-  if (k === undefined) return undefined;
-  if (typeof k !== 'string' || k.length === 0 || k.length > 255) throw invalidRequest('Idempotency-Key must be 1 to 255 characters');
-  return k;
-}
 
 const errors = errorResponses(400, 401, 402, 404, 409, 422, 429, 503);
 const task = ref(TaskSchema);
 // documented in /openapi.json; the handlers parse them (with clearer messages than a schema's)
-const createHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'a repeat with the same key (1–255 characters) returns the first task (200) instead of making another' })) });
+const createHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'a repeat with the same key (1–255 visible ASCII characters) and the same body returns the first task(s) with 200 instead of making (and charging) more; the same key with a different body is a 422 IDEMPOTENCY_KEY_REUSED' })) });
 const getHeaders = Type.Object({ prefer: Type.Optional(Type.String({ description: 'wait=N (0–60): hold the answer until the task finishes or N seconds pass' })) });
 
 /**
@@ -62,12 +57,16 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void 
 
   app.post<{ Body: BatchBody }>(
     '/v1/tasks/batch',
-    { ...plainJson, bodyLimit: 64 * 1024 * 1024, schema: { body: BatchBody, tags: ['tasks'], summary: 'Create up to 1,000 tasks, all or nothing', response: { 202: ref(TaskBatchSchema), ...errors } } },
+    { ...plainJson, bodyLimit: ctx.config.limits.batchBodyLimitBytes, schema: { body: BatchBody, headers: createHeaders, tags: ['tasks'], summary: 'Create up to 1,000 tasks, all or nothing', response: { 200: ref(TaskBatchSchema), 202: ref(TaskBatchSchema), ...errors } } },
     async (req, reply) => {
       const { account } = await authenticate(ctx.accounts, req);
-      const tasks = await ctx.tasks.createBatch(account.id, req.body.tasks.map((b) => toCreateRequest(b)), 'native');
+      const reqs = req.body.tasks.map((b) => toCreateRequest(b));
+      const key = idempotencyKeyOf(req);
+      const { tasks, created } = key
+        ? await ctx.tasks.createBatchOnce(account.id, reqs, 'native', key)
+        : { tasks: await ctx.tasks.createBatch(account.id, reqs, 'native'), created: true };
       const rc = renderContext(ctx, req);
-      reply.code(202);
+      reply.code(created ? 202 : 200);
       return { object: 'list', data: tasks.map((t) => renderTask(t, rc)) };
     },
   );

@@ -13,6 +13,7 @@ export function registerServe(program: Command): void {
     .option('--storage <url>', 'result files: local | file:///dir | s3://bucket[/prefix]?endpoint=… (GENQ_STORAGE, default local)')
     .option('--role <role>', 'all | api | worker (GENQ_ROLE, default all)')
     .option('--concurrency <n>', 'tasks this worker runs at once (GENQ_CONCURRENCY, default 16)')
+    .option('--rate-limit <n>', 'requests per second per API key, for keys without their own --rate-limit (GENQ_RATE_LIMIT, default 0 = unlimited)')
     .option('--allow-private-urls', 'let webhooks and fetched URLs reach private addresses (GENQ_ALLOW_PRIVATE_URLS)')
     .option('--log-level <level>', 'trace | debug | info | warn | error (GENQ_LOG_LEVEL, default info)')
     .action(async (opts) => {

@@ -9,7 +9,7 @@ import type { ProviderContext } from '../provider.js';
 import type { EnginePool } from '../engine-pool.js';
 import type { Audio } from '../audio/audio.js';
 import type { VoiceAnalysis } from '../audio/pitch.js';
-import { checkUrlTarget, fetchUrl, FetchRefused } from './fetch-url.js';
+import { checkUrlTarget, fetchUrl, FetchRefused } from '../../net/fetch-url.js';
 
 export const UPLOAD_ID = /^upl_[a-z0-9]{24}$/;
 export const MAX_REFERENCE_BYTES = 20 * 1024 * 1024;

@@ -49,7 +49,7 @@ export async function findKeyByHash(pool: pg.Pool, keyHash: string): Promise<{ k
   const { rows } = await pool.query({
     name: 'genq_find_key',
     text: `SELECT k.id, k.account_id, k.name, k.prefix, k.rate_limit, k.created_at, k.revoked_at,
-                  a.name AS account_name, a.credits_balance, a.created_at AS account_created_at
+                  a.name AS account_name, a.credits_balance, a.max_running, a.created_at AS account_created_at
            FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.key_hash = $1`,
     values: [keyHash],
   });
@@ -57,7 +57,7 @@ export async function findKeyByHash(pool: pg.Pool, keyHash: string): Promise<{ k
   if (!r) return null;
   return {
     key: { id: r.id, account_id: r.account_id, name: r.name, prefix: r.prefix, rate_limit: r.rate_limit, created_at: r.created_at, revoked_at: r.revoked_at },
-    account: { id: r.account_id, name: r.account_name, credits_balance: r.credits_balance, created_at: r.account_created_at },
+    account: { id: r.account_id, name: r.account_name, credits_balance: r.credits_balance, max_running: r.max_running, created_at: r.account_created_at },
   };
 }
 

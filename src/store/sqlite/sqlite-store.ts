@@ -107,7 +107,7 @@ export class SqliteStore implements Store {
   async findKeyByHash(keyHash: string): Promise<{ key: ApiKeyRecord; account: Account } | null> {
     const row = this.q(
       `SELECT k.id, k.account_id, k.name, k.prefix, k.rate_limit, k.created_at, k.revoked_at,
-              a.name AS account_name, a.credits_balance, a.created_at AS account_created_at
+              a.name AS account_name, a.credits_balance, a.max_running, a.created_at AS account_created_at
        FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.key_hash = ?`,
     ).get(keyHash) as Record<string, any> | undefined;
     if (!row) return null;
@@ -116,7 +116,7 @@ export class SqliteStore implements Store {
         id: row.id, account_id: row.account_id, name: row.name, prefix: row.prefix,
         rate_limit: row.rate_limit, created_at: row.created_at, revoked_at: row.revoked_at,
       },
-      account: { id: row.account_id, name: row.account_name, credits_balance: row.credits_balance, created_at: row.account_created_at },
+      account: { id: row.account_id, name: row.account_name, credits_balance: row.credits_balance, max_running: row.max_running, created_at: row.account_created_at },
     };
   }
 

@@ -80,6 +80,6 @@ describe('aiclonevoicefree errors', () => {
   it('keeps the status and shows {error:{code, message, type}}', () => {
     expect(errorBody({ status: 404, code: 'TASK_NOT_FOUND', message: 'no', type: 'not_found' })).toEqual({ status: 404, body: { error: { code: 'TASK_NOT_FOUND', message: 'no', type: 'not_found' } } });
     expect(errorBody({ status: 402, code: 'PAYMENT_REQUIRED', message: 'top up', type: 'payment_required', details: { required: 5, balance: 1 } }).body)
-      .toEqual({ error: { code: 'PAYMENT_REQUIRED', message: 'top up', type: 'payment_required', details: { required: 5, balance: 1 } } });
+      .toEqual({ error: { code: 'PAYMENT_REQUIRED', message: 'top up', type: 'payment_required', details: { required: 5, balance: 1 } }, required: 5, balance: 1 });
   });
 });

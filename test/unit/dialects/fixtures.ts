@@ -15,7 +15,7 @@ export function task(overrides: Partial<Task> = {}): Task {
     id: '01900000-0000-7000-8000-000000000001', account_id: 'acct', capability: 'voice', action: 'tts', model: 'espeak-ng',
     provider: null, status: 'queued', progress: null, input: { text: 'hi', voice: 'en-us-male-1' }, result: null, error: null,
     metadata: null, credits_reserved: 1, credits_used: null, attempts: 0, max_attempts: 3, timeout_s: 300, priority: 0,
-    idempotency_key: null, webhook: null, dialect: 'native', created_at: CREATED_MS, started_at: null, completed_at: null,
+    idempotency_key: null, request_hash: null, webhook: null, dialect: 'native', created_at: CREATED_MS, started_at: null, completed_at: null,
     expires_at: CREATED_MS + 86_400_000, run_after: CREATED_MS, run_id: 42, degraded: false, lease_owner: null, lease_token: null,
     lease_until: null, version: 1, ...overrides,
   };

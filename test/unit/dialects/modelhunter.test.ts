@@ -54,7 +54,7 @@ describe('ModelHunter task (GET /api/v1/tasks/{id})', () => {
 describe('ModelHunter create and retry', () => {
   it('maps /{provider}/{capability} and {model, input, webhookUrl, metadata}', () => {
     expect(createRequest('text-to-speech', { model: 'espeak-ng', input: { text: 'hi' }, webhookUrl: 'https://me/hook', metadata: { project: 'demo' } })).toEqual({
-      capability: 'voice', action: 'tts', model: 'espeak-ng', input: { text: 'hi' }, metadata: { project: 'demo' }, webhook: { url: 'https://me/hook' },
+      capability: 'voice', action: 'tts', model: 'espeak-ng', input: { text: 'hi' }, metadata: { project: 'demo' }, webhook: { url: 'https://me/hook', format: 'modelhunter' },
     });
     expect(CAPABILITIES['text-to-video']).toEqual({ capability: 'video', action: 'generate' });
     expect(() => createRequest('text-to-smell', { input: {} })).toThrow(/Unknown capability/);

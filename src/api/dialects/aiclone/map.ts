@@ -120,5 +120,8 @@ export function videoRequest(raw: unknown): CreateTaskRequest {
  * `{error:{code,message,type}}`, the same object a failed task carries.
  */
 export function errorBody(e: ClassifiedError): RenderedError {
-  return { status: e.status, body: { error: { code: e.code, message: e.message, type: e.type, ...(e.details ? { details: e.details } : {}) } } };
+  const body = { error: { code: e.code, message: e.message, type: e.type, ...(e.details ? { details: e.details } : {}) } };
+  // the vendor's 402 names what was required and what the balance is beside the error
+  if (e.status === 402 && e.details) return { status: 402, body: { ...body, required: e.details.required, balance: e.details.balance } };
+  return { status: e.status, body };
 }

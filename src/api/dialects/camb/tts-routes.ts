@@ -28,7 +28,7 @@ function streamFailure(t: Task): GenqError {
 
 export function registerTtsRoutes(app: FastifyInstance, ctx: ApiContext, voices: AliasTable): void {
   app.post('/tts', { schema: { response: { 200: TaskIdSchema } } }, async (req) => {
-    const { task } = await createTask(ctx, req, ttsRequest(req.body, voices), 'camb');
+    const { task } = await createTask(ctx, req, ttsRequest(req.body, voices), 'camb', 'fail-task');
     return { task_id: task.id };
   });
 
@@ -59,7 +59,7 @@ export function registerTtsRoutes(app: FastifyInstance, ctx: ApiContext, voices:
 
   app.post('/tts-stream', async (req, reply) => {
     const { request, format } = streamRequest(req.body, voices);
-    const { task } = await createTask(ctx, req, request, 'camb');
+    const { task } = await createTask(ctx, req, request, 'camb', 'fail-task');
     const done = await settle(ctx, req, task, MAX_WAIT_S * 1000);
     if (done.status !== 'succeeded') {
       // nobody will collect a stream the client has given up on

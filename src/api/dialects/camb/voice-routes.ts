@@ -23,7 +23,7 @@ export function registerVoiceRoutes(app: FastifyInstance, ctx: ApiContext, voice
   const builtin = () => new Map(ctx.registry.providers.flatMap((p) => p.voices ?? []).map((v) => [v.id, v]));
 
   app.post('/text-to-voice', { schema: { response: { 200: TaskIdSchema } } }, async (req) => {
-    const { task } = await createTask(ctx, req, textToVoiceRequest(req.body), 'camb');
+    const { task } = await createTask(ctx, req, textToVoiceRequest(req.body), 'camb', 'fail-task');
     return { task_id: task.id };
   });
 

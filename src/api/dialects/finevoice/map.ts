@@ -86,5 +86,7 @@ export function conversionRequest(raw: unknown, voices: AliasTable): { request: 
 export function errorBody(e: ClassifiedError): RenderedError {
   const validation = e.status === 400 && e.code !== 'INVALID_JSON';
   const status = validation || e.code === 'UNKNOWN_MODEL' ? 422 : e.status;
-  return { status, body: { status, error: { code: e.code, message: e.message }, timestamp: new Date().toISOString() } };
+  // a 402 says what was required and what the balance is (details), like every dialect's
+  const extra = e.status === 402 && e.details ? e.details : {};
+  return { status, body: { status, error: { code: e.code, message: e.message, ...extra }, timestamp: new Date().toISOString() } };
 }

@@ -81,7 +81,8 @@ export function createRequest(capabilityPath: string, raw: unknown): CreateTaskR
     ...(model ? { model } : {}),
     input,
     ...(metadata ? { metadata } : {}),
-    ...(webhookUrl ? { webhook: { url: webhookUrl } } : {}),
+    // ModelHunter's own body and headers, on every terminal event (docs/webhooks.md)
+    ...(webhookUrl ? { webhook: { url: webhookUrl, format: 'modelhunter' } } : {}),
   };
 }
 

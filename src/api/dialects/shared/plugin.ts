@@ -4,7 +4,7 @@
  * its own. `classify` (api/errors.ts) decides status and code; the dialect only draws the body.
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { classify, type ClassifiedError } from '../../errors.js';
+import { classify, errorHeaders, type ClassifiedError } from '../../errors.js';
 
 export interface RenderedError {
   status: number;
@@ -15,9 +15,8 @@ export interface RenderedError {
 /** Draws a classified error in the vendor's shape; may change the status where the vendor documents another. */
 export type ErrorRenderer = (e: ClassifiedError, req: FastifyRequest) => RenderedError;
 
-function send(reply: FastifyReply, r: RenderedError, retryAfter: boolean): void {
-  if (retryAfter) reply.header('retry-after', '5');
-  for (const [k, v] of Object.entries(r.headers ?? {})) reply.header(k, v);
+function send(reply: FastifyReply, r: RenderedError, headers: Record<string, string>): void {
+  for (const [k, v] of Object.entries({ ...headers, ...r.headers })) reply.header(k, v);
   reply.code(r.status).send(r.body);
 }
 
@@ -30,11 +29,11 @@ export function dialectPlugin(renderError: ErrorRenderer, routes: (app: FastifyI
     app.setErrorHandler((err, req, reply) => {
       const c = classify(err);
       if (c.status >= 500) req.log.error({ err }, 'unhandled error');
-      send(reply, renderError(c, req), c.status === 503);
+      send(reply, renderError(c, req), errorHeaders(c));
     });
     app.setNotFoundHandler((req, reply) => {
       const c: ClassifiedError = { status: 404, code: 'NOT_FOUND', type: 'not_found', message: `No route ${req.method} ${req.url.split('?')[0]}` };
-      send(reply, renderError(c, req), false);
+      send(reply, renderError(c, req), {});
     });
     routes(app);
   };
