@@ -19,6 +19,9 @@ import { ModelRegistry } from './core/model-registry.js';
 import { TaskService } from './core/task-service.js';
 import { Accounts } from './core/accounts.js';
 import { WorkerRuntime } from './worker/worker-runtime.js';
+import { WebhookDeliverer } from './worker/webhook-deliverer.js';
+import { postJson } from './worker/webhook-http.js'; // TODO(net): src/net/outbound postJson
+import { webhookRenderer } from './api/webhook-payload.js';
 import { buildServer } from './api/server.js';
 import { Metrics } from './api/metrics.js';
 import type { Provider } from './providers/provider.js';
@@ -91,6 +94,18 @@ export async function startGenq(config: Config, log: Logger): Promise<RunningGen
     log.info({ url, role: config.role, store: store.kind, storage: storage.kind, data_dir: config.dataDir }, 'genq listening');
   }
 
+  // webhooks: every process sends the outbox's messages (docs/webhooks.md), independently of the worker
+  const deliverer = config.webhookConcurrency === 0 ? null : new WebhookDeliverer(store, log, {
+    concurrency: config.webhookConcurrency, timeoutMs: config.webhookTimeoutMs, retryBaseMs: config.webhookRetryBaseMs,
+    secretGraceS: config.webhookSecretGraceS, allowPrivateUrls: config.allowPrivateUrls, post: postJson, registry: metrics.registry,
+    render: webhookRenderer({
+      signer, storage, fileUrlTtlS: config.fileUrlTtlS, routedTo: (m) => registry.providerFor(m)?.id ?? null,
+      baseUrl: config.publicUrl ?? url ?? `http://${config.host}:${config.port}`,
+    }),
+  });
+  if (deliverer) tasks.onDelivery = () => deliverer.kick();
+  deliverer?.start();
+
   if ((await store.countKeys()) === 0) {
     const where = /^postgres/.test(config.database) ? `--database ${redactUrl(config.database)}` : `--data-dir ${config.dataDir}`;
     log.warn(
@@ -120,6 +135,7 @@ export async function startGenq(config: Config, log: Logger): Promise<RunningGen
         }
       }
       if (worker) await worker.stop();
+      await deliverer?.stop();
       await retention?.stop();
       stopFeed();
       for (const p of providers) await p.close?.();

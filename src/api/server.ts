@@ -19,6 +19,7 @@ import { registerStreamRoute } from './native/stream-route.js';
 import { registerFilesRoute } from './files-route.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { registerStatusRoute } from './native/status-route.js';
+import { registerWebhookRoutes } from './native/webhook-routes.js';
 import { finevoiceDialect } from './dialects/finevoice/routes.js';
 import { aicloneDialect } from './dialects/aiclone/routes.js';
 import { modelhunterDialect } from './dialects/modelhunter/routes.js';
@@ -125,6 +126,7 @@ export async function buildServer(ctx: ApiContext, logger: FastifyBaseLogger): P
   registerFilesRoute(app, ctx);
   registerOpsRoutes(app, ctx);
   registerStatusRoute(app, ctx);
+  registerWebhookRoutes(app, ctx);
   // vendor dialects (docs/dialects.md): each under its own prefix, with its own error shape
   await app.register(finevoiceDialect(ctx), { prefix: '/finevoice' });
   await app.register(aicloneDialect(ctx), { prefix: '/aiclone' });

@@ -7,6 +7,7 @@ import { registerTasks } from './commands/tasks.js';
 import { registerTts } from './commands/tts.js';
 import { registerStatus } from './commands/status.js';
 import { registerCatalog } from './commands/catalog.js';
+import { registerWebhooks } from './commands/webhooks.js';
 import { reportError } from './errors.js';
 
 const program = new Command('genq')
@@ -19,6 +20,7 @@ registerTasks(program);
 registerTts(program);
 registerStatus(program);
 registerCatalog(program);
+registerWebhooks(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode);

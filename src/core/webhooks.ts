@@ -2,8 +2,8 @@
  * Webhook subscriptions on tasks: which events a task reports, and the message stored for one.
  * Pure; the store writes the message with the task change (the outbox), the deliverer sends it.
  */
-import crypto from 'node:crypto';
 import { invalidRequest } from './errors.js';
+import { newId } from './ids.js';
 import { TERMINAL_STATUSES, type Task, type WebhookSpec } from './task.js';
 import type { NewDelivery } from '../store/store.js';
 
@@ -24,8 +24,11 @@ export function normaliseWebhook(spec: WebhookSpec, checkUrl: (url: string) => v
   return { url: spec.url, events: [...new Set(events)], ...(spec.format ? { format: spec.format } : {}) };
 }
 
-/** `msg_` + 24 random characters: the Standard Webhooks `webhook-id`, unique per message */
-export const newMessageId = (): string => `msg_${crypto.randomBytes(18).toString('base64url')}`;
+/**
+ * `msg_` + a UUID v7 in 32 hex digits: the Standard Webhooks `webhook-id`, unique per message and
+ * time-ordered, so listing deliveries by id (the store's cursor order) lists the newest first.
+ */
+export const newMessageId = (): string => `msg_${newId().replace(/-/g, '')}`;
 
 /** The message a change of `task` to `event` stores, if its webhook asked for that event. */
 export function deliveryFor(task: Task, event: string, now: number, retryS: number, id = newMessageId()): NewDelivery | undefined {

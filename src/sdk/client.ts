@@ -7,6 +7,7 @@ import { HttpClient, type GenqOptions, type RequestOptions } from './http.js';
 import { AccountResource, Models, Uploads, Voices } from './resources.js';
 import { Tasks, type CreateOptions, type WaitOptions } from './tasks.js';
 import { isTerminal, type Task, type TaskCreateParams } from './types.js';
+import { Webhooks } from './webhooks.js';
 
 export interface RunOptions extends CreateOptions, Omit<WaitOptions, 'signal'> {
   /**
@@ -23,6 +24,7 @@ export class Genq {
   readonly models: Models;
   readonly account: AccountResource;
   readonly uploads: Uploads;
+  readonly webhooks: Webhooks;
 
   constructor(options: GenqOptions = {}) {
     this.http = new HttpClient(options);
@@ -31,6 +33,7 @@ export class Genq {
     this.models = new Models(this.http);
     this.account = new AccountResource(this.http);
     this.uploads = new Uploads(this.http);
+    this.webhooks = new Webhooks(this.http);
   }
 
   get baseUrl(): string {

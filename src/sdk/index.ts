@@ -6,11 +6,15 @@
  *   const task = await genq.run({ capability: 'voice', action: 'tts', input: { text: 'Hello' } },
  *                               { onCreated: (t) => console.log('task', t.id) });
  *   console.log(task.result?.files[0]?.url);
+ *
+ * Receiving webhooks: `import { verifyWebhook } from 'genq/sdk/verify-webhook'` (a separate
+ * entry, so clients that never verify do not bundle its HMAC code).
  */
 export { Genq, type RunOptions } from './client.js';
 export type { GenqOptions, RequestOptions, FetchLike } from './http.js';
 export { Tasks, TaskPages, newIdempotencyKey, type CreateOptions, type WaitOptions, type EventsOptions } from './tasks.js';
 export { Voices, Models, AccountResource, Uploads, type UploadOptions } from './resources.js';
+export { Webhooks, type WebhookDelivery, type WebhookDeliveryList, type WebhookDeliveryListParams, type WebhookSecretRotation } from './webhooks.js';
 export { GenqError, GenqApiError, GenqConnectionError, GenqTimeoutError, GenqTaskFailedError } from './errors.js';
 export { SseParser, readSse, type SseMessage } from './sse.js';
 export { parseRetryAfter, backoffMs } from './retry.js';

@@ -78,6 +78,26 @@ describe('/openapi.json', () => {
     expect(validatorFor('Error')(await missing.json())).toEqual([]);
   });
 
+  it('documents the webhook endpoints, and what they send matches', async () => {
+    for (const [m, p, component] of [
+      ['get', '/v1/webhooks/deliveries', 'WebhookDeliveryList'], ['get', '/v1/webhooks/deliveries/{id}', 'WebhookDelivery'],
+      ['post', '/v1/webhooks/deliveries/{id}/redeliver', 'WebhookDelivery'], ['post', '/v1/account/webhook-secret/rotate', 'WebhookSecretRotation'],
+    ] as const) {
+      const ok = doc.paths[p]?.[m]?.responses?.['200'];
+      expect(ok?.content?.['application/json']?.schema?.$ref, `${m} ${p}`).toBe(`#/components/schemas/${component}`);
+    }
+    expect(doc.paths['/v1/webhooks/deliveries'].get.parameters.map((x: any) => x.name).sort()).toEqual(['cursor', 'limit', 'status', 'task_id']);
+    // a public address that never resolves: the message stays pending with its error recorded
+    const t = await genq.tasks.create({ capability: 'voice', action: 'tts', model: 'noop', input: {}, webhook: { url: 'https://genq-openapi.invalid/hook' } });
+    await genq.tasks.wait(t.id, { timeout: 10_000 });
+    const list = await genq.webhooks.listDeliveries({ task_id: t.id });
+    expect(validatorFor('WebhookDeliveryList')(list)).toEqual([]);
+    expect(list.data).toHaveLength(1);
+    expect(validatorFor('WebhookDelivery')(await genq.webhooks.getDelivery(list.data[0]!.id))).toEqual([]);
+    expect(validatorFor('WebhookDelivery')(await genq.webhooks.redeliver(list.data[0]!.id))).toEqual([]);
+    expect(validatorFor('WebhookSecretRotation')(await genq.webhooks.rotateSecret())).toEqual([]);
+  });
+
   it('the Task schema covers every field the renderer writes (nothing is dropped silently)', () => {
     const ajv = new (Ajv as any)({ strict: false, allErrors: true });
     addFormats(ajv as any);
