@@ -9,7 +9,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
-import { checkUrlTarget, FetchRefused, guardedLookup } from '../providers/voice-lab/fetch-url.js';
+import { checkUrlTarget, FetchRefused, guardedLookup } from '../net/fetch-url.js';
 
 export interface PostOptions {
   timeoutMs: number;
