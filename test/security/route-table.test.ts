@@ -25,11 +25,13 @@ vi.mock('fastify', async (importOriginal) => {
 });
 
 const { buildServer } = await import('../../src/api/server.js');
+const { loadConfig } = await import('../../src/config.js');
 type Ctx = Parameters<typeof buildServer>[0];
 
 describe('the hostile-input route table', () => {
   it('covers every route the server registers, and names none it does not', async () => {
-    const ctx = { config: { bodyLimitBytes: 1 << 20, voiceAliases: {}, publicUrl: null, fileUrlTtlS: 900 } } as unknown as Ctx;
+    // the real configuration, so every part of the server that reads it registers its routes
+    const ctx = { config: loadConfig({}, {}) } as unknown as Ctx;
     const app = await buildServer(ctx, pino({ level: 'silent' }));
     await app.ready();
     await app.close();

@@ -58,6 +58,10 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', url: '/v1/voices', dialect: 'native', auth: true },
   { method: 'GET', url: '/v1/account', dialect: 'native', auth: true },
   { method: 'GET', url: '/v1/account/ledger', dialect: 'native', auth: true },
+  { method: 'POST', url: '/v1/account/webhook-secret/rotate', dialect: 'native', auth: true },
+  { method: 'GET', url: '/v1/webhooks/deliveries', dialect: 'native', auth: true },
+  { method: 'GET', url: '/v1/webhooks/deliveries/:id', dialect: 'native', auth: true },
+  { method: 'POST', url: '/v1/webhooks/deliveries/:id/redeliver', dialect: 'native', auth: true },
   { method: 'GET', url: '/v1/status', dialect: 'native', auth: true },
   // answers with audio and stores no task
   { method: 'POST', url: '/v1/tts/stream', dialect: 'native', auth: true, body: 'json', template: () => ({ model: 'espeak-ng', input: { text: 'fuzz', voice: 'en-us-male-1' } }) },
