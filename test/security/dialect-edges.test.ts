@@ -28,7 +28,7 @@ describe('names that are Object.prototype members', () => {
   // "constructor" resolves to Object and "__proto__" to Object.prototype; the engine then says
   // '"voice" must be a string, got function' about a string the client sent. Fix: build alias
   // tables with Object.create(null), or look up with Object.hasOwn(table, key).
-  it.fails('FineVoice: voice "constructor" / "__proto__" is an unknown voice like any other name', async () => {
+  it('FineVoice: voice "constructor" / "__proto__" is an unknown voice like any other name', async () => {
     for (const voice of ['constructor', '__proto__']) {
       const r = await post('/finevoice/v1/audio/speech-synthesis', { voice, text: 'hi' });
       expect(r.status).toBe(422);
@@ -46,7 +46,7 @@ describe('names that are Object.prototype members', () => {
   // segment, so /api/v1/x/constructor passes as a known capability and the core then answers
   // 'Unknown capability "undefined". Use one of: voice, image, video, music' (genq's names, not
   // the vendor's). Fix: Object.hasOwn(CAPABILITIES, capabilityPath).
-  it.fails('ModelHunter: capability path "constructor" / "__proto__" / "toString" is an unknown capability, named as sent', async () => {
+  it('ModelHunter: capability path "constructor" / "__proto__" / "toString" is an unknown capability, named as sent', async () => {
     for (const cap of ['constructor', '__proto__', 'toString']) {
       const r = await post(`/modelhunter/api/v1/x/${cap}`, { model: 'noop', input: {} });
       expect(r.status).toBe(400);
@@ -111,7 +111,7 @@ describe('refused for want of credits', () => {
   // whose client polls the task and reads PAYMENT_REQUIRED), then answers 402 without a task id:
   // a refused request that leaves a failed task behind in the account's list. Fix: create with
   // the default 'reject' in tts-routes.ts (the 402 is then thrown before anything is written).
-  it.fails('CAMB.AI /tts-stream: a 402 leaves no task behind', async () => {
+  it('CAMB.AI /tts-stream: a 402 leaves no task behind', async () => {
     const poor = new Api(server.url, (await makeKey(server.dataDir, { name: 'poor', credits: 0 })).key);
     const r = await poor.post('/camb/tts-stream', { text: 'hi', voice_id: 1, language: 'en-us' }, { headers: { 'x-api-key': poor.key! } });
     expect(r.status).toBe(402);

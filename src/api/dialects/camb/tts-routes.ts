@@ -59,7 +59,8 @@ export function registerTtsRoutes(app: FastifyInstance, ctx: ApiContext, voices:
 
   app.post('/tts-stream', async (req, reply) => {
     const { request, format } = streamRequest(req.body, voices);
-    const { task } = await createTask(ctx, req, request, 'camb', 'fail-task');
+    // the stream never hands out a task id, so an unaffordable one is refused (402), not stored
+    const { task } = await createTask(ctx, req, request, 'camb');
     const done = await settle(ctx, req, task, MAX_WAIT_S * 1000);
     if (done.status !== 'succeeded') {
       // nobody will collect a stream the client has given up on

@@ -66,7 +66,7 @@ export function toTask(t: Task, rc: RenderContext, routedTo: string | null, opts
 
 /** POST /api/v1/{provider}/{capability} `{model, input, webhookUrl, metadata}` → a create request. */
 export function createRequest(capabilityPath: string, raw: unknown): CreateTaskRequest {
-  const route = CAPABILITIES[capabilityPath];
+  const route = Object.hasOwn(CAPABILITIES, capabilityPath) ? CAPABILITIES[capabilityPath] : undefined;
   if (!route) {
     throw fieldError(null, 'value', `Unknown capability "${capabilityPath}". Use one of: ${Object.keys(CAPABILITIES).join(', ')}`, 'path');
   }

@@ -13,5 +13,7 @@ export function aliasTable(defaults: AliasTable, overrides: AliasTable | undefin
 }
 
 export function resolveVoice(table: AliasTable, name: string): string {
-  return table[name.trim().toLowerCase()] ?? name.trim();
+  const k = name.trim().toLowerCase();
+  // own keys only: "constructor" or "__proto__" are voice names like any other, not Object.prototype
+  return Object.hasOwn(table, k) ? table[k]! : name.trim();
 }
