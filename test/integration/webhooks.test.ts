@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { verifyWebhook } from '../../dist/sdk/index.js';
 import { Api, cli, makeKey, sleep, start, stopAll, waitFor, type CreatedKey, type GenqServer } from '../helpers/server.js';
+import { describePostgres } from '../helpers/postgres.js';
+import { makeKeyOn, scratchDir, startProc, stopAllProcs } from './scale-support.js';
 
 // ------------------------------------------------------------------------------ the receiver
 
@@ -109,6 +111,7 @@ beforeAll(async () => {
 }, 180_000); // four servers start at once: slow on a busy machine
 
 afterAll(async () => {
+  await stopAllProcs();
   await stopAll();
   await receiver.close();
 });
@@ -403,4 +406,35 @@ describe('private webhook URLs', () => {
     expect((await a.get('/v1/tasks')).body.data).toEqual([]);
     await server.stop();
   });
+});
+
+await describePostgres('webhooks on PostgreSQL, an api and a worker process', (db) => {
+  it('every message goes out once, from whichever process claims it, and both list it', async () => {
+    const env = { ...FAST, GENQ_DATABASE: db().url, GENQ_PUBLIC_URL: 'http://files.example' };
+    const dataDir = scratchDir();
+    const [apiProc, workerProc] = await Promise.all([startProc('api', dataDir, env, 90_000), startProc('worker', dataDir, env, 90_000)]);
+    const { key: k } = await makeKeyOn(db().url);
+    const other = JSON.parse((await cli(['keys', 'create', '--name', 'pg2', '--credits', '1000', '--json', '--database', db().url])).stdout);
+    const a = new Api(apiProc.url!, k);
+    const b = new Api(apiProc.url!, other.key);
+    // terminal messages are written by the worker process; redeliveries by the api process
+    const tasks = await Promise.all(Array.from({ length: 12 }, (_, i) => noop(i % 2 ? a : b, { sleep_ms: 20 }, { url: `${receiver.url}/pg` })));
+    for (const t of tasks) await waitFor(() => receiver.accepted(t.id).length > 0, { timeoutMs: 20_000, what: `delivery of ${t.id}` });
+    await sleep(300);
+    for (const t of tasks) expect(receiver.forTask(t.id), t.id).toHaveLength(1);
+    const mine = (await a.get('/v1/webhooks/deliveries?limit=100')).body.data;
+    expect(mine).toHaveLength(6);
+    expect(mine.every((d: any) => d.status === 'succeeded' && d.attempts === 1 && d.last_status === 200)).toBe(true);
+    const first = mine[mine.length - 1];
+    expect((await b.get(`/v1/webhooks/deliveries/${first.id}`)).status).toBe(404);
+    // a redelivery through the api process goes out again, with the same id
+    expect((await a.post(`/v1/webhooks/deliveries/${first.id}/redeliver`)).status).toBe(200);
+    await waitFor(() => receiver.accepted(first.task_id).length === 2, { timeoutMs: 10_000, what: 'redelivery' });
+    const again = receiver.accepted(first.task_id);
+    expect(again.map((r) => r.headers['webhook-id'])).toEqual([first.id, first.id]);
+    const secret = (await a.get('/v1/account')).body.webhook_secret;
+    for (const r of again) expect(verify(secret, r).data.id).toBe(first.task_id);
+    const attemptLines = [...apiProc.logs, ...workerProc.logs].filter((l) => l.msg === 'webhook attempt');
+    expect(attemptLines).toHaveLength(13);
+  }, 120_000);
 });
