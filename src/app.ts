@@ -20,7 +20,7 @@ import { TaskService } from './core/task-service.js';
 import { Accounts } from './core/accounts.js';
 import { WorkerRuntime } from './worker/worker-runtime.js';
 import { WebhookDeliverer } from './worker/webhook-deliverer.js';
-import { postJson } from './worker/webhook-http.js'; // TODO(net): src/net/outbound postJson
+import { postJson } from './net/outbound.js';
 import { webhookRenderer } from './api/webhook-payload.js';
 import { buildServer } from './api/server.js';
 import { Metrics } from './api/metrics.js';

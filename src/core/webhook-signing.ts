@@ -51,12 +51,12 @@ export function modelhunterSignature(secret: string, timestampS: number, body: s
 export function modelhunterHeaders(m: MessageToSign, vendorEvent: string, taskId: string): Record<string, string> {
   return {
     ...standardHeaders(m),
-    // the vendor's casing (HTTP header names are case-insensitive; some receivers are not)
-    'X-Webhook-ID': m.id,
-    'X-Webhook-Timestamp': String(m.timestampS),
-    'X-Webhook-Signature': modelhunterSignature(m.secrets[0]!, m.timestampS, m.body),
-    'X-Webhook-Event': vendorEvent,
-    'X-Job-ID': taskId,
+    // X-Webhook-ID etc. in the vendor's docs; header names are case-insensitive, and sent lower-case
+    'x-webhook-id': m.id,
+    'x-webhook-timestamp': String(m.timestampS),
+    'x-webhook-signature': modelhunterSignature(m.secrets[0]!, m.timestampS, m.body),
+    'x-webhook-event': vendorEvent,
+    'x-job-id': taskId,
   };
 }
 

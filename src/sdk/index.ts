@@ -7,14 +7,14 @@
  *                               { onCreated: (t) => console.log('task', t.id) });
  *   console.log(task.result?.files[0]?.url);
  *
- * Receiving webhooks: `import { verifyWebhook } from 'genq/sdk/verify-webhook'` (a separate
- * entry, so clients that never verify do not bundle its HMAC code).
+ * Receiving webhooks: `const event = await verifyWebhook(secret, req.headers, rawBody)`.
  */
 export { Genq, type RunOptions } from './client.js';
 export type { GenqOptions, RequestOptions, FetchLike } from './http.js';
 export { Tasks, TaskPages, newIdempotencyKey, type CreateOptions, type WaitOptions, type EventsOptions } from './tasks.js';
 export { Voices, Models, AccountResource, Uploads, type UploadOptions } from './resources.js';
 export { Webhooks, type WebhookDelivery, type WebhookDeliveryList, type WebhookDeliveryListParams, type WebhookSecretRotation } from './webhooks.js';
+export { verifyWebhook, WebhookVerificationError, type VerifyOptions, type WebhookEvent, type WebhookHeaders } from './verify-webhook.js';
 export { GenqError, GenqApiError, GenqConnectionError, GenqTimeoutError, GenqTaskFailedError } from './errors.js';
 export { SseParser, readSse, type SseMessage } from './sse.js';
 export { parseRetryAfter, backoffMs } from './retry.js';

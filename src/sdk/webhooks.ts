@@ -1,8 +1,4 @@
-/**
- * `genq.webhooks`: the account's webhook deliveries and its signing secret. Verifying a
- * message at the receiving end is `verifyWebhook` (./verify-webhook.ts), kept apart so that
- * programs which never verify (the dashboard) do not bundle the HMAC code.
- */
+/** `genq.webhooks`: the account's webhook deliveries and its signing secret (receivers: ./verify-webhook.ts). */
 import type { HttpClient } from './http.js';
 import type { DeliveryListQuery, WebhookDelivery, WebhookDeliveryList, WebhookSecretRotation } from '../api/native/webhook-schemas.js';
 

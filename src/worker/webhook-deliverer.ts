@@ -12,7 +12,10 @@ import client from 'prom-client';
 import type { Delivery, DeliveryOutcome, DeliveryStatus, Store, WebhookSecrets } from '../store/store.js';
 import type { Logger } from '../providers/provider.js';
 import { signedHeaders, signingSecrets } from '../core/webhook-signing.js';
-import type { PostJson } from './webhook-http.js';
+import type { PostOptions, PostResult } from '../net/outbound.js';
+
+/** src/net/outbound's postJson, or a stand-in in tests */
+export type PostJson = (url: URL, body: string, headers: Record<string, string>, opts: PostOptions) => Promise<PostResult>;
 
 /** a retry waits at most this long */
 export const MAX_RETRY_DELAY_MS = 3_600_000;
@@ -108,6 +111,7 @@ export class WebhookDeliverer {
 
   private async pump(): Promise<void> {
     let sleepMs = this.opts.pollMs ?? 1000;
+    if (this.stopping) return;
     try {
       do {
         this.again = false;

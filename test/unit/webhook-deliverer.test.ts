@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { afterAttempt, MAX_RETRY_DELAY_MS, WebhookDeliverer, type DelivererOptions } from '../../src/worker/webhook-deliverer.js';
-import { OutboundError, type PostJson } from '../../src/worker/webhook-http.js';
+import { afterAttempt, MAX_RETRY_DELAY_MS, WebhookDeliverer, type DelivererOptions, type PostJson } from '../../src/worker/webhook-deliverer.js';
+import { OutboundError } from '../../src/net/outbound.js';
 import type { Delivery, DeliveryOutcome, Store, WebhookSecrets } from '../../src/store/store.js';
 import { newWebhookSecret } from '../../src/core/ids.js';
 

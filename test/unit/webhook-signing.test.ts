@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { modelhunterSignature, signedHeaders, signingSecrets, standardHeaders } from '../../src/core/webhook-signing.js';
 import { newWebhookSecret } from '../../src/core/ids.js';
-import { verifyWebhook } from '../../src/sdk/verify-webhook.js';
+import { verifyWebhook, WebhookVerificationError } from '../../src/sdk/verify-webhook.js';
 
 const body = JSON.stringify({ type: 'task.succeeded', timestamp: '2025-01-01T00:00:00.000Z', data: { id: 't1', note: 'héllo ✓' } });
 const nowS = () => Math.floor(Date.now() / 1000);
@@ -35,14 +35,31 @@ describe('Standard Webhooks headers', () => {
     expect(new Webhook(previous).verify(body, h)).toBeTruthy();
   });
 
-  it('are what the SDK verifier accepts (Headers, plain objects, bytes), and it rejects stale timestamps', () => {
+  it('are what the SDK verifier accepts (Headers, plain objects, bytes; either secret of a rotation)', async () => {
+    const [secret, old] = [newWebhookSecret(), newWebhookSecret()];
+    const h = standardHeaders({ id: 'msg_1', timestampS: nowS(), body, secrets: [secret] });
+    expect(await verifyWebhook(secret, new Headers(h), body)).toEqual(JSON.parse(body));
+    const mixed = { 'Webhook-Id': h['webhook-id'], 'WEBHOOK-TIMESTAMP': h['webhook-timestamp'], 'webhook-signature': [h['webhook-signature']!] };
+    expect(await verifyWebhook(secret, mixed, new TextEncoder().encode(body))).toEqual(JSON.parse(body));
+    const both = standardHeaders({ id: 'msg_1', timestampS: nowS(), body, secrets: [secret, old] });
+    expect(await verifyWebhook(old, both, body)).toEqual(JSON.parse(body));
+    expect(await verifyWebhook(secret.slice('whsec_'.length), both, body)).toEqual(JSON.parse(body));
+  });
+
+  it('the SDK verifier refuses what the library refuses: other secrets, bodies, ids, stale or missing headers', async () => {
     const secret = newWebhookSecret();
     const h = standardHeaders({ id: 'msg_1', timestampS: nowS(), body, secrets: [secret] });
-    expect(verifyWebhook(secret, new Headers(h), body)).toEqual(JSON.parse(body));
-    expect(verifyWebhook(secret, { 'Webhook-Id': h['webhook-id'], 'WEBHOOK-TIMESTAMP': h['webhook-timestamp'], 'webhook-signature': [h['webhook-signature']!] }, new TextEncoder().encode(body)))
-      .toEqual(JSON.parse(body));
+    await expect(verifyWebhook(newWebhookSecret(), h, body)).rejects.toThrow(WebhookVerificationError);
+    await expect(verifyWebhook(secret, h, body + ' ')).rejects.toThrow(/no signature matches/);
+    await expect(verifyWebhook(secret, { ...h, 'webhook-id': 'msg_2' }, body)).rejects.toThrow(/no signature matches/);
+    await expect(verifyWebhook(secret, { ...h, 'webhook-signature': h['webhook-signature']!.replace('v1,', 'v2,') }, body)).rejects.toThrow(/no signature/);
     const old = standardHeaders({ id: 'msg_1', timestampS: nowS() - 600, body, secrets: [secret] });
-    expect(() => verifyWebhook(secret, old, body)).toThrow(/too old/);
+    await expect(verifyWebhook(secret, old, body)).rejects.toThrow(/too old/);
+    expect(await verifyWebhook(secret, old, body, { toleranceS: 3600 })).toEqual(JSON.parse(body));
+    const future = standardHeaders({ id: 'msg_1', timestampS: nowS() + 600, body, secrets: [secret] });
+    await expect(verifyWebhook(secret, future, body)).rejects.toThrow(/too new/);
+    await expect(verifyWebhook(secret, { 'webhook-id': 'msg_1' }, body)).rejects.toThrow(/missing/);
+    await expect(verifyWebhook(secret, { ...h, 'webhook-timestamp': '12abc' }, body)).rejects.toThrow(/unix seconds/);
   });
 });
 
@@ -64,8 +81,8 @@ describe('ModelHunter headers', () => {
     expect(modelhunterSignature(secret, ts, body)).toBe(`sha256=${expected}`);
     const h = signedHeaders('modelhunter', { id: 'msg_9', timestampS: ts, body, secrets: [secret, newWebhookSecret()] }, 'task.completed', 'task-1');
     expect(h).toMatchObject({
-      'X-Webhook-ID': 'msg_9', 'X-Webhook-Timestamp': String(ts), 'X-Webhook-Signature': `sha256=${expected}`,
-      'X-Webhook-Event': 'task.completed', 'X-Job-ID': 'task-1', 'webhook-id': 'msg_9',
+      'x-webhook-id': 'msg_9', 'x-webhook-timestamp': String(ts), 'x-webhook-signature': `sha256=${expected}`,
+      'x-webhook-event': 'task.completed', 'x-job-id': 'task-1', 'webhook-id': 'msg_9',
     });
     // the standard headers come along, signed with both secrets
     expect(new Webhook(secret).verify(body, h)).toBeTruthy();
