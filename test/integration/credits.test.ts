@@ -7,7 +7,7 @@
  * The core flow runs on PostgreSQL too.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Api, cli, makeKey, start, stopAll, tempDir, waitFor, type GenqServer, type Task } from '../helpers/server.js';
+import { Api, cli, makeKey, start, stopAll, tempDir, TERMINAL, waitFor, type GenqServer, type Task } from '../helpers/server.js';
 import { describePostgres } from '../helpers/postgres.js';
 import {
   balanceOf, expectedBalances, ledgerOf, ledgerViolations, makeKeyOn, movementsOf, noop, postgresSnapshot, sqliteSnapshot, sum, topup,
@@ -22,10 +22,8 @@ beforeAll(async () => {
 });
 afterAll(stopAll);
 
-async function account(credits: number, name = 'credits'): Promise<{ api: Api; accountId: string }> {
-  const key = await makeKey(server.dataDir, { credits, name });
-  return { api: new Api(server.url, key.key), accountId: key.account_id };
-}
+const account = async (credits: number, name = 'credits'): Promise<{ api: Api; accountId: string }> =>
+  makeKey(server.dataDir, { credits, name }).then((k) => ({ api: new Api(server.url, k.key), accountId: k.account_id }));
 
 describe('holds, charges and releases', () => {
   it('a create holds its estimate at once; a success charges it; the ledger sums to the balance', async () => {
@@ -44,8 +42,7 @@ describe('holds, charges and releases', () => {
     expect(await movementsOf(api, t.id)).toEqual(['hold -1', 'release 1', 'charge -1']);
 
     const ledger = await ledgerOf(api);
-    expect(ledger.at(-1)).toMatchObject({ kind: 'grant', amount: 10, task_id: null, note: 'opening balance' });
-    expect(sum(ledger)).toBe(9);
+    expect([ledger.at(-1), sum(ledger)]).toEqual([expect.objectContaining({ kind: 'grant', amount: 10, task_id: null, note: 'opening balance' }), 9]);
   });
 
   it('a success that used less than it held is charged what it used and gets the rest back', async ({ skip }) => {
@@ -141,9 +138,8 @@ describe('holds, charges and releases', () => {
     expect(sum(all)).toBe(await balanceOf(api));
 
     expect(await ledgerOf(other.api)).toEqual([expect.objectContaining({ kind: 'grant', amount: 7 })]);
-    expect((await api.get('/v1/account/ledger?limit=0')).status).toBe(400);
-    expect((await api.get('/v1/account/ledger?cursor=abc')).status).toBe(400);
-    expect((await api.withKey(null).get('/v1/account/ledger')).status).toBe(401);
+    const bad = [await api.get('/v1/account/ledger?limit=0'), await api.get('/v1/account/ledger?cursor=abc'), await api.withKey(null).get('/v1/account/ledger')];
+    expect(bad.map((r) => r.status)).toEqual([400, 400, 401]);
   });
 });
 
@@ -260,14 +256,11 @@ describe('top-ups', () => {
     expect((await topup({ dataDir: server.dataDir }, accountId, -2)).code).toBe(0);
     expect(await balanceOf(api)).toBe(3);
     const tooMuch = await topup({ dataDir: server.dataDir }, accountId, -4);
-    expect(tooMuch.code).not.toBe(0);
-    expect(tooMuch.stderr).toMatch(/has 3 credits; it cannot go below zero/);
+    expect([tooMuch.code !== 0, tooMuch.stderr]).toEqual([true, expect.stringMatching(/has 3 credits; it cannot go below zero/)]);
     expect(await balanceOf(api)).toBe(3);
     const unknown = await topup({ dataDir: server.dataDir }, 'no-such-account', 5);
-    expect(unknown.code).not.toBe(0);
-    expect(unknown.stderr).toMatch(/No account .*no-such-account/);
-    const notANumber = await topup({ dataDir: server.dataDir }, accountId, 1.5);
-    expect(notANumber.code).not.toBe(0);
+    expect([unknown.code !== 0, unknown.stderr]).toEqual([true, expect.stringMatching(/No account .*no-such-account/)]);
+    expect((await topup({ dataDir: server.dataDir }, accountId, 1.5)).code).not.toBe(0);
     expect(sum(await ledgerOf(api))).toBe(3);
   });
 });
@@ -320,11 +313,8 @@ describe('GENQ_PRICES', () => {
 
 describe('the database agrees', () => {
   it('after everything above, every account and task on disk obeys the ledger invariants', async () => {
-    // let anything still running (the cancelled-task tests leave none, but be sure) settle
-    await waitFor(() => {
-      const s = sqliteSnapshot(server.dataDir);
-      return s.tasks.every((t) => ['succeeded', 'failed', 'timed_out', 'cancelled', 'expired'].includes(t.status)) || null;
-    }, { timeoutMs: 30_000, what: 'every task to finish' });
+    // let anything still running settle first (the tests above leave nothing running, but be sure)
+    await waitFor(() => sqliteSnapshot(server.dataDir).tasks.every((t) => TERMINAL.has(t.status)) || null, { timeoutMs: 30_000, what: 'every task to finish' });
     const snap = sqliteSnapshot(server.dataDir);
     expect(snap.tasks.length).toBeGreaterThan(10);
     expect(ledgerViolations(snap)).toEqual([]);
@@ -338,10 +328,7 @@ await describePostgres('credits on PostgreSQL', (db) => {
   beforeAll(async () => {
     pgServer = await start({ env: { GENQ_ENABLE_NOOP: '1', GENQ_DATABASE: db().url, GENQ_RETRY_BASE_MS: '50' } });
   });
-  const pgAccount = async (credits: number) => {
-    const k = await makeKeyOn(db().url, credits);
-    return { api: new Api(pgServer.url, k.key), accountId: k.account_id };
-  };
+  const pgAccount = async (credits: number) => makeKeyOn(db().url, credits).then((k) => ({ api: new Api(pgServer.url, k.key), accountId: k.account_id }));
 
   it('holds at once, charges on success, releases on failure and cancel; the ledger sums to the balance', async () => {
     const { api } = await pgAccount(10);
@@ -405,7 +392,8 @@ await describePostgres('credits on PostgreSQL', (db) => {
     const snap = await postgresSnapshot(db().url);
     // the it.fails above leaves orphan holds on an unfixed server: judge the other accounts
     const leaky = new Set(snap.ledger.filter((e) => e.task_id && !snap.tasks.some((t) => t.id === e.task_id)).map((e) => e.account_id));
-    const rest = { accounts: snap.accounts.filter((a) => !leaky.has(a.id)), ledger: snap.ledger.filter((e) => !leaky.has(e.account_id)), tasks: snap.tasks.filter((t) => !leaky.has(t.account_id)) };
+    const keep = <T,>(xs: T[], acct: (x: T) => string) => xs.filter((x) => !leaky.has(acct(x)));
+    const rest = { accounts: keep(snap.accounts, (a) => a.id), ledger: keep(snap.ledger, (e) => e.account_id), tasks: keep(snap.tasks, (t) => t.account_id) };
     expect(rest.accounts.length).toBeGreaterThanOrEqual(2);
     expect(ledgerViolations(rest)).toEqual([]);
   });
