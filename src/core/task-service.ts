@@ -54,6 +54,9 @@ const idempotencyMismatch = (key: string) =>
 
 export const MAX_BATCH = 1000;
 
+/** SQLite and PostgreSQL both name a unique-index conflict this way (see postgres/insert-tasks.ts UniqueViolation) */
+const isUniqueViolation = (e: unknown): boolean => /UNIQUE|unique/.test(String(e));
+
 /** what makes two creates "the same request" for an idempotency key: everything the client sent but the key */
 function fingerprint(req: CreateTaskRequest | CreateTaskRequest[], dialect: string): string {
   const strip = ({ idempotency_key: _k, ...rest }: CreateTaskRequest) => rest;
@@ -140,7 +143,7 @@ export class TaskService {
         return { task, created: true };
       }
       // two concurrent creates with one key: the loser returns the winner's task
-      if (key && /UNIQUE|unique/.test(String(e))) {
+      if (key && isUniqueViolation(e)) {
         const existing = await this.store.findByIdempotencyKey(accountId, key);
         if (existing) return { task: this.sameRequest(existing, prepared.request_hash, key), created: false };
       }
@@ -174,10 +177,10 @@ export class TaskService {
     const hash = fingerprint(reqs, dialect);
     const keys = reqs.map((_, i) => `${key} #${i}`);
     const replay = async (): Promise<Task[] | null> => {
-      const [first] = await this.store.findByIdempotencyKeys(accountId, [`${key} #0`]);
-      if (!first) return null;
-      this.sameRequest(first, hash, key);
       const found = await this.store.findByIdempotencyKeys(accountId, keys);
+      if (found.length === 0) return null;
+      // a batch is stored whole, so a partial match means the key named a batch of another size
+      for (const t of found) this.sameRequest(t, hash, key);
       if (found.length !== keys.length) throw idempotencyMismatch(key);
       const byKey = new Map(found.map((t) => [t.idempotency_key, t]));
       return keys.map((k) => byKey.get(k)!);
@@ -187,7 +190,7 @@ export class TaskService {
     try {
       return { tasks: await this.createBatch(accountId, reqs, dialect, (t, i) => ({ ...t, idempotency_key: keys[i]!, request_hash: hash })), created: true };
     } catch (e) {
-      if (!/UNIQUE|unique/.test(String(e))) throw e;
+      if (!isUniqueViolation(e)) throw e;
       const after = await replay();
       if (after) return { tasks: after, created: false };
       throw e;
@@ -277,7 +280,7 @@ export class TaskService {
     const next = transition(task, t, now);
     const event = eventName(t, next);
     const settle = settlementFor(task.status, next);
-    const delivery = next.webhook && t.type !== 'progress' ? deliveryFor(next, event, now, this.opts.webhookRetryS ?? 86_400) : undefined;
+    const delivery = t.type === 'progress' ? undefined : deliveryFor(next, event, now, this.opts.webhookRetryS ?? 86_400);
     const written = await this.store.updateTask({
       next,
       expectStatus: task.status,

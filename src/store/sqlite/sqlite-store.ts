@@ -40,14 +40,15 @@ export class SqliteStore implements Store {
     this.feed = new SqliteChangeFeed(this.db);
   }
 
-  private q(sql: string): Statement {
+  /** a cached prepared statement; an arrow so the credits and outbox modules can be handed it as is */
+  private readonly q = (sql: string): Statement => {
     let s = this.stmts.get(sql);
     if (!s) {
       s = this.db.prepare(sql);
       this.stmts.set(sql, s);
     }
     return s;
-  }
+  };
 
   async migrate(): Promise<void> {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)');
@@ -89,7 +90,7 @@ export class SqliteStore implements Store {
       this.q('INSERT INTO accounts (id, name, credits_balance, webhook_secret, created_at) VALUES (?, ?, ?, ?, ?)').run(
         account.id, account.name, 0, webhookSecret, account.created_at,
       );
-      credits.adjust(this.q.bind(this), account.id, account.credits_balance, 'grant', 'opening balance', account.created_at);
+      credits.adjust(this.q, account.id, account.credits_balance, 'grant', 'opening balance', account.created_at);
       this.insertKey(key, keyHash);
     });
   }
@@ -146,10 +147,13 @@ export class SqliteStore implements Store {
     return row?.webhook_secret ?? null;
   }
 
+  private readSecrets(accountId: string): WebhookSecrets | null {
+    return (this.q('SELECT webhook_secret AS current, webhook_secret_previous AS previous, webhook_secret_rotated_at AS rotated_at FROM accounts WHERE id = ?')
+      .get(accountId) as WebhookSecrets | undefined) ?? null;
+  }
+
   async getWebhookSecrets(accountId: string): Promise<WebhookSecrets | null> {
-    const row = this.q('SELECT webhook_secret, webhook_secret_previous, webhook_secret_rotated_at FROM accounts WHERE id = ?').get(accountId) as
-      { webhook_secret: string; webhook_secret_previous: string | null; webhook_secret_rotated_at: number | null } | undefined;
-    return row ? { current: row.webhook_secret, previous: row.webhook_secret_previous, rotated_at: row.webhook_secret_rotated_at } : null;
+    return this.readSecrets(accountId);
   }
 
   rotateWebhookSecret(accountId: string, secret: string, now: number): Promise<WebhookSecrets | null> {
@@ -157,10 +161,7 @@ export class SqliteStore implements Store {
       const info = this.q(
         'UPDATE accounts SET webhook_secret_previous = webhook_secret, webhook_secret = ?, webhook_secret_rotated_at = ? WHERE id = ?',
       ).run(secret, now, accountId);
-      if (info.changes === 0) return null;
-      const row = this.q('SELECT webhook_secret, webhook_secret_previous, webhook_secret_rotated_at FROM accounts WHERE id = ?').get(accountId) as
-        { webhook_secret: string; webhook_secret_previous: string | null; webhook_secret_rotated_at: number | null };
-      return { current: row.webhook_secret, previous: row.webhook_secret_previous, rotated_at: row.webhook_secret_rotated_at };
+      return info.changes === 0 ? null : this.readSecrets(accountId);
     });
   }
 
@@ -169,11 +170,11 @@ export class SqliteStore implements Store {
   }
 
   adjustCredits(accountId: string, amount: number, kind: 'grant' | 'topup', note: string | null, now: number): Promise<number | null> {
-    return this.writes.write(() => credits.adjust(this.q.bind(this), accountId, amount, kind, note, now));
+    return this.writes.write(() => credits.adjust(this.q, accountId, amount, kind, note, now));
   }
 
   async listLedger(accountId: string, limit: number, beforeSeq?: number): Promise<LedgerEntry[]> {
-    return credits.listLedger(this.q.bind(this), accountId, limit, beforeSeq);
+    return credits.listLedger(this.q, accountId, limit, beforeSeq);
   }
 
   async countKeys(): Promise<number> {
@@ -193,7 +194,7 @@ export class SqliteStore implements Store {
 
   insertTasks(tasks: NewTask[], event: string): Promise<Task[]> {
     return this.writes.write(() => {
-      credits.holdFor(this.q.bind(this), tasks, Date.now());
+      credits.holdFor(this.q, tasks, Date.now());
       const ins = this.insertStmt();
       return tasks.map((t) => {
         const info = ins.run(toRow(t));
@@ -321,8 +322,8 @@ export class SqliteStore implements Store {
       if (info.changes === 0) return null;
       const stored = fromRow(this.q('SELECT * FROM tasks WHERE id = ?').get(u.next.id) as TaskRow);
       if (u.event) this.appendEvent(stored, u.event);
-      if (u.settle) credits.settle(this.q.bind(this), stored.account_id, stored.id, u.settle, Date.now());
-      if (u.delivery) deliveries.insertDelivery(this.q.bind(this), u.delivery);
+      if (u.settle) credits.settle(this.q, stored.account_id, stored.id, u.settle, Date.now());
+      if (u.delivery) deliveries.insertDelivery(this.q, u.delivery);
       return stored;
     });
   }
@@ -422,27 +423,27 @@ export class SqliteStore implements Store {
   }
 
   claimDeliveries(now: number, limit: number, leaseUntil: number): Promise<Delivery[]> {
-    return this.writes.write(() => deliveries.claimDeliveries(this.q.bind(this), now, limit, leaseUntil));
+    return this.writes.write(() => deliveries.claimDeliveries(this.q, now, limit, leaseUntil));
   }
 
   finishDelivery(o: DeliveryOutcome): Promise<boolean> {
-    return this.writes.write(() => deliveries.finishDelivery(this.q.bind(this), o));
+    return this.writes.write(() => deliveries.finishDelivery(this.q, o));
   }
 
   async listDeliveries(q: DeliveryListQuery): Promise<Delivery[]> {
-    return deliveries.listDeliveries(this.q.bind(this), q);
+    return deliveries.listDeliveries(this.q, q);
   }
 
   async getDelivery(id: string, accountId: string): Promise<Delivery | null> {
-    return deliveries.getDelivery(this.q.bind(this), id, accountId);
+    return deliveries.getDelivery(this.q, id, accountId);
   }
 
   redeliver(id: string, accountId: string, now: number, retryUntil: number): Promise<Delivery | null> {
-    return this.writes.write(() => deliveries.redeliver(this.q.bind(this), id, accountId, now, retryUntil));
+    return this.writes.write(() => deliveries.redeliver(this.q, id, accountId, now, retryUntil));
   }
 
   async nextDeliveryAt(now: number): Promise<number | null> {
-    return deliveries.nextDeliveryAt(this.q.bind(this), now);
+    return deliveries.nextDeliveryAt(this.q, now);
   }
 
   async findFinishedBefore(cutoff: number, limit: number): Promise<Task[]> {
