@@ -37,8 +37,10 @@ export function registerFilesRoute(app: FastifyInstance, ctx: ApiContext): void 
     { schema: { hide: true } as object },
     async (req, reply) => {
       const key = req.params['*'];
-      const expires = Number(req.query.expires);
-      const verdict = SAFE_KEY.test(key) ? ctx.signer.verify(key, expires, req.query.sig ?? '', Math.floor(Date.now() / 1000)) : 'bad';
+      // one spelling per instant (no "1.0", "0x…", " 1"), and no "." or ".." segment: storage refuses those with a plain Error
+      const expires = typeof req.query.expires === 'string' && /^\d{1,12}$/.test(req.query.expires) ? Number(req.query.expires) : NaN;
+      const safe = SAFE_KEY.test(key) && !key.split('/').some((p) => p === '.' || p === '..');
+      const verdict = safe ? ctx.signer.verify(key, expires, req.query.sig ?? '', Math.floor(Date.now() / 1000)) : 'bad';
       if (verdict === 'expired') {
         throw new GenqError('URL_EXPIRED', 'This download link has expired; fetch the task again for a fresh link', { status: 410, type: 'not_found' });
       }

@@ -5,7 +5,12 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { ApiContext } from './context.js';
-import { classify, errorHeaders, nativeErrorBody } from './errors.js';
+import { classify, errorHeaders, nativeErrorBody, type ClassifiedError } from './errors.js';
+import type { ErrorRenderer } from './dialects/shared/plugin.js';
+import { errorBody as finevoiceError } from './dialects/finevoice/map.js';
+import { errorBody as aicloneError } from './dialects/aiclone/map.js';
+import { errorBody as modelhunterError } from './dialects/modelhunter/map.js';
+import { errorBody as cambError } from './dialects/camb/errors.js';
 import { GenqError } from '../core/errors.js';
 import { jsonDepthExceeds } from '../core/json-depth.js';
 
@@ -28,6 +33,14 @@ import { registerResponseSchemas } from './native/response-schemas.js';
 import { registerWebRoutes } from './web-routes.js';
 import { registerRateLimits } from './rate-limit.js';
 
+/** URLs the router cannot parse still get the error shape of the dialect whose prefix they carry. */
+const PREFIX_ERRORS: Array<[string, ErrorRenderer]> = [
+  ['/finevoice/', finevoiceError],
+  ['/aiclone/', aicloneError],
+  ['/modelhunter/', (e, req) => modelhunterError(e, req.headers.authorization !== undefined)],
+  ['/camb/', (e) => cambError({ ...e, details: { in: 'path' } })],
+];
+
 export async function buildServer(ctx: ApiContext, logger: FastifyBaseLogger): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -41,11 +54,13 @@ export async function buildServer(ctx: ApiContext, logger: FastifyBaseLogger): P
     // same error shape and request log line as everything else, without echoing the URL back
     frameworkErrors: (err, req, reply) => {
       const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
-      const status = tooLong ? 414 : 400;
-      (reply as unknown as FastifyReply).code(status).send(nativeErrorBody({
-        status, code: tooLong ? 'URI_TOO_LONG' : 'INVALID_REQUEST', type: 'invalid_request',
+      const c: ClassifiedError = {
+        status: tooLong ? 414 : 400, code: tooLong ? 'URI_TOO_LONG' : 'INVALID_REQUEST', type: 'invalid_request',
         message: tooLong ? 'A path segment of the URL is too long' : 'The URL is not valid: check its %-encoding',
-      }));
+      };
+      const render = PREFIX_ERRORS.find(([prefix]) => (req.raw.url ?? '').startsWith(prefix))?.[1];
+      const { status, body } = render ? render(c, req as unknown as FastifyRequest) : { status: c.status, body: nativeErrorBody(c) };
+      (reply as unknown as FastifyReply).code(status).send(body);
       // these replies skip the onResponse hook: write the request's one line here
       ctx.metrics.requests.observe({ method: req.method, route: 'unmatched', status }, 0);
       req.log.info({ method: req.method, url: (req.raw.url ?? '').split('?')[0]!.slice(0, 200), route: 'unmatched', status, ms: 0 }, 'request');
@@ -98,6 +113,8 @@ export async function buildServer(ctx: ApiContext, logger: FastifyBaseLogger): P
     const c = classify(err);
     if (c.status >= 500) req.log.error({ err }, 'unhandled error');
     reply.headers(errorHeaders(c));
+    // a route may have set its own content-type and -length (files) before it failed
+    reply.removeHeader('content-length').type('application/json; charset=utf-8');
     reply.code(c.status).send(nativeErrorBody(c));
   });
   app.setNotFoundHandler((req, reply) => {

@@ -47,12 +47,16 @@ export interface TaskServiceOptions {
 /** What a create does when the account cannot cover the task: refuse it (402), or store it failed (CAMB.AI's PAYMENT_REQUIRED status). */
 export type WhenUnaffordable = 'reject' | 'fail-task';
 
+/** what a task may carry as metadata, in every dialect */
+export const MAX_METADATA_BYTES = 16 * 1024;
+
 const idempotencyMismatch = (key: string) =>
   new GenqError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${key}" was already used for a different request; use a new key for a new request`, {
     status: 422, type: 'invalid_request',
   });
 
 export const MAX_BATCH = 1000;
+const DEFAULT_WEBHOOK_RETRY_S = 86_400;
 
 /** SQLite and PostgreSQL both name a unique-index conflict this way (see postgres/insert-tasks.ts UniqueViolation) */
 const isUniqueViolation = (e: unknown): boolean => /UNIQUE|unique/.test(String(e));
@@ -80,6 +84,10 @@ export class TaskService {
   prepare(accountId: string, req: CreateTaskRequest, dialect: string): NewTask {
     if (jsonDepthExceeds(req.input) || jsonDepthExceeds(req.metadata)) {
       throw invalidRequest(`input and metadata may nest at most ${MAX_JSON_DEPTH} levels deep`);
+    }
+    // every dialect's metadata (ModelHunter, aiclonevoicefree, CAMB.AI project fields), not only the native API's
+    if (req.metadata && Buffer.byteLength(JSON.stringify(req.metadata)) > MAX_METADATA_BYTES) {
+      throw invalidRequest(`metadata is larger than ${MAX_METADATA_BYTES / 1024} KiB`);
     }
     const { provider, model } = this.registry.resolve(req.capability, req.action, req.model);
     const input = provider.validate(model, req.input ?? {});
@@ -130,24 +138,32 @@ export class TaskService {
     if (key) {
       const existing = await this.store.findByIdempotencyKey(accountId, key);
       if (existing) return { task: this.sameRequest(existing, fingerprint(req, dialect), key), created: false };
+      // a batch under this key stored its tasks as "<key> #<i>": that was another request
+      if ((await this.store.findByIdempotencyKeys(accountId, [`${key} #0`])).length > 0) throw idempotencyMismatch(key);
     }
     const prepared = await this.checkForAccount(accountId, this.prepare(accountId, req, dialect));
+    // two concurrent creates with one key: the loser returns the winner's task, whatever its own
+    // write failed on (the unique key, or the credits the winner's hold had already taken)
+    const winner = async (e: unknown): Promise<Task | null> => {
+      if (!key || !(e instanceof InsufficientCredits || isUniqueViolation(e))) return null;
+      const existing = await this.store.findByIdempotencyKey(accountId, key);
+      return existing ? this.sameRequest(existing, prepared.request_hash, key) : null;
+    };
     let task: Task;
     try {
       [task] = (await this.store.insertTasks([prepared], 'task.queued')) as [Task];
     } catch (e) {
-      if (e instanceof InsufficientCredits) {
-        if (whenUnaffordable === 'reject') throw paymentRequired(e.required, e.balance);
+      const won = await winner(e);
+      if (won) return { task: won, created: false };
+      if (!(e instanceof InsufficientCredits)) throw e;
+      if (whenUnaffordable === 'reject') throw paymentRequired(e.required, e.balance);
+      try {
         task = await this.storeUnaffordable(prepared, e);
-        this.created(task);
-        return { task, created: true };
+      } catch (e2) {
+        const lost = await winner(e2);
+        if (lost) return { task: lost, created: false };
+        throw e2;
       }
-      // two concurrent creates with one key: the loser returns the winner's task
-      if (key && isUniqueViolation(e)) {
-        const existing = await this.store.findByIdempotencyKey(accountId, key);
-        if (existing) return { task: this.sameRequest(existing, prepared.request_hash, key), created: false };
-      }
-      throw e;
     }
     this.created(task);
     return { task, created: true };
@@ -177,6 +193,8 @@ export class TaskService {
     const hash = fingerprint(reqs, dialect);
     const keys = reqs.map((_, i) => `${key} #${i}`);
     const replay = async (): Promise<Task[] | null> => {
+      // a single create under this key was another request
+      if (await this.store.findByIdempotencyKey(accountId, key)) throw idempotencyMismatch(key);
       const found = await this.store.findByIdempotencyKeys(accountId, keys);
       if (found.length === 0) return null;
       // a batch is stored whole, so a partial match means the key named a batch of another size
@@ -277,10 +295,12 @@ export class TaskService {
    */
   async apply(task: Task, t: TaskTransition, opts: { fenced?: boolean } = {}): Promise<Task | null> {
     const now = this.now();
+    // a configured price is what a priced model costs: the provider's own count does not apply
+    if (t.type === 'succeed' && this.opts.prices?.[task.model]) t = { ...t, creditsUsed: task.credits_reserved };
     const next = transition(task, t, now);
     const event = eventName(t, next);
     const settle = settlementFor(task.status, next);
-    const delivery = t.type === 'progress' ? undefined : deliveryFor(next, event, now, this.opts.webhookRetryS ?? 86_400);
+    const delivery = t.type === 'progress' ? undefined : deliveryFor(next, event, now, this.opts.webhookRetryS ?? DEFAULT_WEBHOOK_RETRY_S);
     const written = await this.store.updateTask({
       next,
       expectStatus: task.status,
@@ -300,6 +320,11 @@ export class TaskService {
     }
     this.announce(event, written);
     return written;
+  }
+
+  /** until when a message stored now is retried */
+  webhookRetryUntil(now: number): number {
+    return now + (this.opts.webhookRetryS ?? DEFAULT_WEBHOOK_RETRY_S) * 1000;
   }
 
   /** called after a webhook message was stored, so a deliverer in this process can send it at once */

@@ -34,7 +34,8 @@ export class LocalStorage implements BlobStorage {
 
   async size(key: string): Promise<number | null> {
     try {
-      return (await fsp.stat(this.file(key))).size;
+      const st = await fsp.stat(this.file(key));
+      return st.isFile() ? st.size : null;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw e;

@@ -140,6 +140,8 @@ export interface ClaimOptions {
   models?: string[];
   /** running tasks per account for accounts without their own max_running; null/undefined = no limit */
   defaultMaxRunning?: number | null;
+  /** the retry deadline of the task.running webhook messages a claim stores (with the claim, like every message) */
+  webhookRetryUntil?: number;
 }
 
 /** A state write: the task as the writer computed it, guarded by what it expected to find. */

@@ -133,7 +133,7 @@ export class WorkerRuntime {
     try {
       claimed = await this.store.claimTasks({
         owner: this.owner, limit, now, leaseUntil: now + this.opts.leaseMs, newToken, models: this.registry.modelIds(),
-        defaultMaxRunning: this.opts.accountConcurrency ?? null,
+        defaultMaxRunning: this.opts.accountConcurrency ?? null, webhookRetryUntil: this.tasks.webhookRetryUntil(now),
       });
     } catch (err) {
       this.backoffMs = Math.min(5000, Math.max(100, this.backoffMs * 2));
@@ -144,6 +144,8 @@ export class WorkerRuntime {
     }
     this.backoffMs = 0;
     this.backoffUntil = 0;
+    // the claim stored their task.running messages: let this process's deliverer send them now
+    if (claimed.some((t) => t.webhook?.events?.includes('task.running'))) this.tasks.onDelivery();
     for (const task of claimed) {
       this.log.info({ task_id: task.id, from: 'queued', to: 'running', transition: 'claim', attempts: task.attempts, model: task.model }, 'task transition');
       this.tasks.announce('task.running', task);

@@ -78,12 +78,12 @@ describe('native create', () => {
     expect(await balanceOf(api)).toBe(9);
   });
 
-  // BUG (reported): on SQLite, insertTasks takes the hold (credits.holdFor) before it inserts the
+  // Regression (a bug found in session 2): on SQLite, insertTasks takes the hold (credits.holdFor) before it inserts the
   // row, so when concurrent creates with one key land in one group commit and the balance covers
   // only one task, the losers fail on the hold (InsufficientCredits → 402) before they can fail
   // on the unique key (→ the winner's task, 200). A client is told "payment required" for a
   // request that was accepted. Racy: each round overlaps the requests anew until one shows it.
-  it.fails('concurrent creates with one key on an account that can pay for exactly one all get that task', async () => {
+  it('concurrent creates with one key on an account that can pay for exactly one all get that task', async () => {
     const { api } = await account(1);
     for (let round = 0; round < 40; round++) {
       const answers = await Promise.all(Array.from({ length: 10 }, () => api.post('/v1/tasks', noop({ sleep_ms: 60_000 }), withKey(`tight-${round}`))));
@@ -228,11 +228,11 @@ describe('dialects', () => {
     expect(await api.listAll()).toHaveLength(1);
   });
 
-  // BUG (reported): TaskService.create in 'fail-task' mode (CAMB.AI) catches InsufficientCredits
+  // Regression (a bug found in session 2): TaskService.create in 'fail-task' mode (CAMB.AI) catches InsufficientCredits
   // and stores a PAYMENT_REQUIRED task, but the loser of a race on the same Idempotency-Key then
   // hits the unique index inside storeUnaffordable, which nothing catches: a 500 instead of the
   // winner's task_id.
-  it.fails('CAMB.AI: concurrent unaffordable creates with one key all get the one PAYMENT_REQUIRED task', async () => {
+  it('CAMB.AI: concurrent unaffordable creates with one key all get the one PAYMENT_REQUIRED task', async () => {
     const { api } = await account(0);
     // the race needs the requests to overlap; a few rounds make it certain to be exercised
     for (let round = 0; round < 5; round++) {

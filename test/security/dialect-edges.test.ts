@@ -1,7 +1,6 @@
 /**
  * Hostile inputs the fuzzer met that get a 4xx (so its invariants hold) but the wrong one, or a
- * 2xx where the contract asks for a 4xx. Each is pinned down here; the ones that are bugs today
- * are `it.fails` with what to fix, so fixing one turns its test red until it is flipped to `it`.
+ * 2xx where the contract asks for a 4xx. Each was a bug, fixed and pinned down here.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Api, makeKey, startWithKey, stopAll, type GenqServer } from '../helpers/server.js';
@@ -24,7 +23,7 @@ const post = (p: string, body: unknown, headers: Record<string, string> = {}) =>
   api.post(p, body, { headers: { 'x-api-key': api.key!, ...headers } });
 
 describe('names that are Object.prototype members', () => {
-  // BUG: resolveVoice() (api/dialects/shared/voices.ts) looks the name up in a plain object, so
+  // Regression (a bug found in session 2): resolveVoice() (api/dialects/shared/voices.ts) looks the name up in a plain object, so
   // "constructor" resolves to Object and "__proto__" to Object.prototype; the engine then says
   // '"voice" must be a string, got function' about a string the client sent. Fix: build alias
   // tables with Object.create(null), or look up with Object.hasOwn(table, key).
@@ -42,7 +41,7 @@ describe('names that are Object.prototype members', () => {
     expect(r.body.error.message).toContain('Unknown voice "toString"');
   });
 
-  // BUG: createRequest() (api/dialects/modelhunter/map.ts) indexes CAPABILITIES with the path
+  // Regression (a bug found in session 2): createRequest() (api/dialects/modelhunter/map.ts) indexes CAPABILITIES with the path
   // segment, so /api/v1/x/constructor passes as a known capability and the core then answers
   // 'Unknown capability "undefined". Use one of: voice, image, video, music' (genq's names, not
   // the vendor's). Fix: Object.hasOwn(CAPABILITIES, capabilityPath).
@@ -60,7 +59,7 @@ describe('error shapes of URLs the router cannot parse', () => {
   // over-long path segments (414) in the native shape under every prefix, so a CAMB.AI client
   // gets {"error":…} instead of {"detail":…}. Fix: pick the renderer by the URL's prefix there
   // (each dialect's errorBody is a pure function of the classified error).
-  it.fails('a bad %-escape or a 101-character id under a dialect prefix is answered in that dialect\'s shape', async () => {
+  it('a bad %-escape or a 101-character id under a dialect prefix is answered in that dialect\'s shape', async () => {
     const long = 'a'.repeat(101);
     const cases: Array<['finevoice' | 'aiclone' | 'modelhunter' | 'camb', string]> = [
       ['camb', '/camb/tts/%zz'], ['camb', `/camb/tts/${long}`], ['modelhunter', '/modelhunter/api/v1/tasks/%ff'],
@@ -75,10 +74,10 @@ describe('error shapes of URLs the router cannot parse', () => {
 });
 
 describe('lenient fields', () => {
-  // BUG (minor): tagOfCode() (api/dialects/camb/tables.ts) turns "_", "-", "__" or "en_" into an
+  // Regression (a bug found in session 2): tagOfCode() (api/dialects/camb/tables.ts) turns "_", "-", "__" or "en_" into an
   // empty or bare tag, the engine treats an empty language as "none given", and the task runs in
   // the voice's language. The field is required; garbage in it should be a 422 on `language`.
-  it.fails('CAMB.AI /tts-stream: a language code with no language in it ("_", "-") is a 422', async () => {
+  it('CAMB.AI /tts-stream: a language code with no language in it ("_", "-") is a 422', async () => {
     for (const language of ['_', '-']) {
       const r = await post('/camb/tts-stream', { text: 'hi', voice_id: 1, language });
       expect(r.status, language).toBe(422);
@@ -89,7 +88,7 @@ describe('lenient fields', () => {
   // aiclonevoicefree pass `metadata`, and CAMB.AI its project fields, to the core unchecked, so
   // a task can carry metadata up to the body limit (4 MiB by default). Fix: move the cap from
   // toCreateRequest() into TaskService.prepare() so every dialect shares it.
-  it.fails('every dialect refuses metadata over 16 KiB, as the native API does', async () => {
+  it('every dialect refuses metadata over 16 KiB, as the native API does', async () => {
     const big = { blob: 'x'.repeat(20 * 1024) };
     expect((await post('/v1/tasks', { capability: 'voice', action: 'tts', model: 'noop', input: {}, metadata: big })).status).toBe(400);
     expect((await post('/modelhunter/api/v1/genq/text-to-speech', { model: 'noop', input: {}, metadata: big })).status).toBe(400);
@@ -107,7 +106,7 @@ describe('lenient fields', () => {
 });
 
 describe('refused for want of credits', () => {
-  // BUG: /tts-stream creates its task with whenUnaffordable 'fail-task' (right for POST /tts,
+  // Regression (a bug found in session 2): /tts-stream creates its task with whenUnaffordable 'fail-task' (right for POST /tts,
   // whose client polls the task and reads PAYMENT_REQUIRED), then answers 402 without a task id:
   // a refused request that leaves a failed task behind in the account's list. Fix: create with
   // the default 'reject' in tts-routes.ts (the 402 is then thrown before anything is written).
@@ -168,12 +167,12 @@ describe('one Idempotency-Key raced from many connections', () => {
     expect((await racer.listAll()).length).toBe(1);
   });
 
-  // BUG: a batch under Idempotency-Key K stores its tasks under "K #0", "K #1"… (core/task-service.ts
+  // Regression (a bug found in session 2): a batch under Idempotency-Key K stores its tasks under "K #0", "K #1"… (core/task-service.ts
   // createBatchOnce), and a single create looks up only "K", so the two never see each other:
   // one key, two different requests, both accepted and charged. Fix: create() also refuses a key
   // whose "K #0" exists, and createBatchOnce() one whose "K" exists (IDEMPOTENCY_KEY_REUSED);
   // keys cannot hold spaces, so "K #0" never clashes with a client's own key.
-  it.fails('a single create and a batch under one key: the second is 422 IDEMPOTENCY_KEY_REUSED, in either order', async () => {
+  it('a single create and a batch under one key: the second is 422 IDEMPOTENCY_KEY_REUSED, in either order', async () => {
     const racer = new Api(server.url, (await makeKey(server.dataDir, { name: 'racer-3' })).key);
     const one = { capability: 'voice', action: 'tts', model: 'noop', input: {} };
     for (const [first, second] of [[['/v1/tasks', one], ['/v1/tasks/batch', { tasks: [one] }]], [['/v1/tasks/batch', { tasks: [one] }], ['/v1/tasks', one]]] as const) {

@@ -174,11 +174,11 @@ describe('path traversal', () => {
     }
   });
 
-  // BUG (see the hostile-input report): LocalStorage.file() throws a plain Error for a "." or
+  // Regression (a bug found in session 2): LocalStorage.file() throws a plain Error for a "." or
   // ".." segment and files-route.ts lets it through: 500. Unreachable without the signing secret
   // (genq never signs such a key), so defence in depth only. Fix: refuse such keys in
-  // files-route.ts before verifying. Flip to `it` once fixed.
-  it.fails('a signed key with "." or ".." segments is a 4xx, not a 500', async () => {
+  // files-route.ts before verifying.
+  it('a signed key with "." or ".." segments is a 4xx, not a 500', async () => {
     const [acct, task] = a.key.split('/') as [string, string, string];
     const future = Math.floor(Date.now() / 1000) + 600;
     for (const key of [`${acct}/../../genq.db`, '../genq.db', `${acct}/..`, `${acct}/${task}/.`]) {
@@ -187,11 +187,11 @@ describe('path traversal', () => {
     }
   });
 
-  // BUG: a signed key that names a folder stats fine, then the read fails with EISDIR after the
+  // Regression (a bug found in session 2): a signed key that names a folder stats fine, then the read fails with EISDIR after the
   // route has set content-type: octet-stream, so the error handler's JSON cannot be sent and
   // Fastify answers its own 500 body ({"code":"FST_ERR_REP_INVALID_PAYLOAD_TYPE",…}). Fix:
-  // LocalStorage.size() → null unless stat.isFile(). Flip to `it` once fixed.
-  it.fails('a signed key naming a folder is a 404, not a 500', async () => {
+  // LocalStorage.size() → null unless stat.isFile().
+  it('a signed key naming a folder is a 404, not a 500', async () => {
     const [acct, task] = a.key.split('/') as [string, string, string];
     const future = Math.floor(Date.now() / 1000) + 600;
     for (const key of [`${acct}/${task}`, acct]) {

@@ -848,6 +848,25 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(await store.claimDeliveries(T0 + 99_000, 10, T0 + 100_000)).toEqual([]);
       });
 
+      it('a claim stores the task.running message of each task whose webhook asks for it, with the claimed task', async () => {
+        const hook = (events: string[]) => ({ url: 'https://hooks.example/run', events, format: 'modelhunter' as const });
+        const asked = await insertOne({ ...makeTask(A.account.id), webhook: hook(['task.running', 'task.succeeded']) });
+        const notAsked = await insertOne({ ...makeTask(A.account.id), webhook: hook(['task.succeeded']) });
+        const bare = await insertOne(makeTask(A.account.id));
+        const claimed = await store.claimTasks({ owner: 'w1', limit: 10, now: T0 + 5, leaseUntil: T0 + 1000, newToken: tok, webhookRetryUntil: T0 + 60_000 });
+        expect(claimed.map((t) => t.id).sort()).toEqual([asked.id, notAsked.id, bare.id].sort());
+        const stored = await store.listDeliveries({ accountId: A.account.id, limit: 10 });
+        expect(stored).toHaveLength(1);
+        const d = stored[0]!;
+        expect(d).toMatchObject({
+          task_id: asked.id, event: 'task.running', url: 'https://hooks.example/run', format: 'modelhunter', status: 'pending',
+          attempts: 0, next_attempt_at: T0 + 5, retry_until: T0 + 60_000, created_at: T0 + 5,
+        });
+        expect(d.id).toMatch(/^msg_[0-9a-f]{32}$/);
+        expect(JSON.parse(d.task)).toEqual(claimed.find((t) => t.id === asked.id));
+        expect(await store.claimDeliveries(T0 + 5, 10, T0 + 100)).toMatchObject([{ id: d.id, attempts: 1 }]);
+      });
+
       it('lists per account by status and task, and redelivers a dead message', async () => {
         const t = await insertOne(makeTask(A.account.id));
         const d = message(t);

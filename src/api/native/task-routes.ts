@@ -14,8 +14,6 @@ import { renderTask, type RenderContext } from './render.js';
 import { idempotencyKeyOf } from '../dialects/shared/create.js';
 import { TaskBatchSchema, TaskListSchema, TaskSchema, errorResponses, ref } from './response-schemas.js';
 
-const MAX_METADATA_BYTES = 16 * 1024;
-
 export function renderContext(ctx: ApiContext, req: FastifyRequest): RenderContext {
   const baseUrl = ctx.config.publicUrl ?? `${req.protocol}://${req.host}`;
   const storage = ctx.storage;
@@ -24,11 +22,8 @@ export function renderContext(ctx: ApiContext, req: FastifyRequest): RenderConte
 }
 
 function toCreateRequest(body: CreateTaskBody, idempotencyKey?: string): CreateTaskRequest {
-  // checked before the size, whose JSON.stringify would overflow the stack on deep nesting
+  // the core caps its size in every dialect (TaskService.prepare)
   if (jsonDepthExceeds(body.metadata)) throw invalidRequest(`metadata may nest at most ${MAX_JSON_DEPTH} levels deep`);
-  if (body.metadata && Buffer.byteLength(JSON.stringify(body.metadata)) > MAX_METADATA_BYTES) {
-    throw invalidRequest(`metadata is larger than ${MAX_METADATA_BYTES / 1024} KiB`);
-  }
   return { ...body, input: body.input as Record<string, unknown>, ...(idempotencyKey ? { idempotency_key: idempotencyKey } : {}) };
 }
 

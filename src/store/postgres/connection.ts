@@ -73,6 +73,21 @@ export function isConnectionError(e: unknown): boolean {
   );
 }
 
+/** deadlock_detected, serialization_failure: the statement was rolled back whole and may simply run again */
+export const isTransientConflict = (e: unknown) => ['40P01', '40001'].includes((e as { code?: string })?.code ?? '');
+
+/** Runs an atomic write again (up to 5 times, with a short random pause) when PostgreSQL aborted it as one side of a deadlock. */
+export async function retryTransient<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (e) {
+      if (!isTransientConflict(e) || attempt >= 5) throw e;
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+    }
+  }
+}
+
 /** Maps a driver error to what the core understands; anything else is re-thrown unchanged. */
 export function mapPgError(e: unknown): unknown {
   if (e instanceof GenqError) return e;

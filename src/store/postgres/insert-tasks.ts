@@ -15,7 +15,7 @@
  */
 import type pg from 'pg';
 import type { NewTask, Task } from '../../core/task.js';
-import { mapPgError } from './connection.js';
+import { mapPgError, retryTransient } from './connection.js';
 import { InsufficientCredits } from '../store.js';
 import { TASK_COLUMNS, param } from './rows.js';
 
@@ -157,26 +157,24 @@ export class InsertBatcher {
 
   /** writes the calls; returns run_id per inserted id and the calls that lost a row (already rolled back) */
   private async run(calls: Call[]): Promise<{ runIds: Map<string, number>; failed: Set<Call> }> {
+    return retryTransient(() => this.runOnce(calls));
+  }
+
+  private async runOnce(calls: Call[]): Promise<{ runIds: Map<string, number>; failed: Set<Call> }> {
     const rows = calls.flatMap((c) => c.tasks.map((t) => ({ t, event: c.event })));
     const params: unknown[] = TASK_COLUMNS.map(([c]) => rows.map((r) => param(r.t, c)));
     params.push(rows.map((r) => r.event), Date.now());
     const single = calls.every((c) => c.tasks.length === 1);
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    let failed = new Set<Call>();
+    let runIds = new Map<string, number>();
     try {
       if (!single) await client.query('BEGIN');
       const res = await client.query<{ id: string; run_id: number }>({ name: 'genq_insert_tasks', text: INSERT_SQL, values: params });
-      const runIds = new Map(res.rows.map((r) => [r.id, r.run_id]));
-      const failed = new Set(calls.filter((c) => c.tasks.some((t) => !runIds.has(t.id))));
-      if (!single) {
-        const undo = [...failed].flatMap((c) => c.tasks.map((t) => t.id)).filter((id) => runIds.has(id));
-        if (undo.length > 0) {
-          await client.query('DELETE FROM task_events WHERE task_id = ANY($1::text[])', [undo]);
-          await client.query('DELETE FROM tasks WHERE id = ANY($1::text[])', [undo]);
-        }
-        await client.query('COMMIT');
-      }
-      return { runIds, failed };
+      runIds = new Map(res.rows.map((r) => [r.id, r.run_id]));
+      failed = new Set(calls.filter((c) => c.tasks.some((t) => !runIds.has(t.id))));
+      if (!single) await client.query(failed.size > 0 ? 'ROLLBACK' : 'COMMIT');
     } catch (e) {
       broken = e as Error;
       if (!single) await client.query('ROLLBACK').catch(() => {});
@@ -185,6 +183,13 @@ export class InsertBatcher {
       // a connection that failed mid-transaction is not reused
       client.release(broken);
     }
+    if (single || failed.size === 0) return { runIds, failed };
+    // a call that lost a row must leave nothing behind, its holds included (the ledger is
+    // append-only: they cannot be deleted afterwards), so the whole statement was undone;
+    // write the calls that got every row in again
+    const rest = calls.filter((c) => !failed.has(c));
+    const again = rest.length > 0 ? await this.runOnce(rest) : { runIds: new Map<string, number>(), failed: new Set<Call>() };
+    return { runIds: again.runIds, failed: new Set([...failed, ...again.failed]) };
   }
 
   /** what a call that overdrew its account is told: how much it needed and what there is */

@@ -17,7 +17,7 @@
 import type pg from 'pg';
 import type { Task } from '../../core/task.js';
 import type { TaskUpdate } from '../store.js';
-import { mapPgError } from './connection.js';
+import { mapPgError, retryTransient } from './connection.js';
 import { TASK_COLUMNS, fromRow, param, type TaskColumn } from './rows.js';
 
 const FIXED = new Set<TaskColumn>(['id', 'account_id', 'created_at']);
@@ -164,7 +164,12 @@ export class UpdateBatcher {
     p.resolve(task);
   }
 
+  /** PostgreSQL aborts one side of a deadlock; the statement is atomic, so running it again is safe */
   private async run(us: TaskUpdate[]): Promise<Array<Record<string, any>>> {
+    return retryTransient(() => this.runOnce(us));
+  }
+
+  private async runOnce(us: TaskUpdate[]): Promise<Array<Record<string, any>>> {
     const values: unknown[] = [
       us.map((u) => u.next.id),
       us.map((u) => u.expectStatus),

@@ -14,6 +14,7 @@ import type {
 } from '../store.js';
 import * as credits from './credits.js';
 import * as deliveries from './deliveries.js';
+import { deliveryFor } from '../../core/webhooks.js';
 import { GroupCommit } from './group-commit.js';
 import { SqliteChangeFeed } from './change-feed.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -290,6 +291,8 @@ export class SqliteStore implements Store {
           version: (r.version as number) + 1,
         });
         this.appendEvent(t, 'task.running');
+        const message = deliveryFor(t, 'task.running', o.now, ((o.webhookRetryUntil ?? o.now) - o.now) / 1000);
+        if (message) deliveries.insertDelivery(this.q, message);
         return t;
       });
     });

@@ -96,6 +96,7 @@ export function streamRequest(raw: unknown, voices: AliasTable): { request: Crea
   const body = asObject(raw);
   const text = str(body, 'text', { required: true });
   const code = str(body, 'language', { required: true, max: 16 });
+  if (!/^\s*[a-z]{2,3}(?:[-_][a-z0-9]{2,8})?\s*$/i.test(code)) throw fieldError('language', 'value', `"language" must be a language code such as "en-us", got ${JSON.stringify(code)}`);
   const voice = voiceOf(body, voices);
   str(body, 'speech_model');
   str(body, 'user_instructions');

@@ -16,6 +16,8 @@ export interface RenderedError {
 export type ErrorRenderer = (e: ClassifiedError, req: FastifyRequest) => RenderedError;
 
 function send(reply: FastifyReply, r: RenderedError, headers: Record<string, string>): void {
+  // a route may have set its own content-type and -length (a file, a stream) before it failed
+  reply.removeHeader('content-length').type('application/json; charset=utf-8');
   for (const [k, v] of Object.entries({ ...headers, ...r.headers })) reply.header(k, v);
   reply.code(r.status).send(r.body);
 }
