@@ -73,9 +73,17 @@ export class Tasks {
     });
   }
 
-  /** POST /v1/tasks/batch: 1 to 1,000 tasks, all or nothing. Not retried (the batch endpoint takes no idempotency key). */
-  async createBatch(tasks: TaskCreateParams[], opts: { signal?: AbortSignal } = {}): Promise<Task[]> {
-    const r = await this.http.json<{ data: Task[] }>('POST', '/v1/tasks/batch', { json: { tasks }, signal: opts.signal });
+  /**
+   * POST /v1/tasks/batch: 1 to 1,000 tasks, all or nothing. Carries an Idempotency-Key like
+   * `create` (task i is stored under "<key> #i"), so a retry returns the same tasks.
+   */
+  async createBatch(tasks: TaskCreateParams[], opts: CreateOptions = {}): Promise<Task[]> {
+    const key = opts.idempotencyKey === undefined ? newIdempotencyKey() : opts.idempotencyKey;
+    const r = await this.http.json<{ data: Task[] }>('POST', '/v1/tasks/batch', {
+      json: { tasks },
+      headers: key === false ? {} : { 'idempotency-key': key },
+      signal: opts.signal,
+    });
     return r.data;
   }
 

@@ -6,6 +6,8 @@
  * .ci/run installs chromium; without it this file is skipped locally and fails under CI=true.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -36,7 +38,8 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const { chromium } = await import('playwright-core');
     [server, browser] = await Promise.all([
-      start(),
+      // private URLs allowed: the webhook receiver below is on loopback
+      start({ env: { GENQ_ALLOW_PRIVATE_URLS: 'true' } }),
       chromium.launch({ executablePath: CHROMIUM, args: ARGS }),
     ]);
     key = (await makeKey(server.dataDir, { name: 'e2e', credits: 500 })).key;
@@ -139,14 +142,30 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     expect(page.url()).toContain('status=succeeded');
   });
 
-  it('shows voices, the account, and its (empty) webhook delivery history', async () => {
+  it('shows voices, the account, and its webhook deliveries', async () => {
     await page.getByRole('link', { name: 'Voices' }).click();
     await page.locator('.voices-table tbody tr').first().waitFor();
     expect(await page.locator('.voices-table tbody tr').count()).toBeGreaterThanOrEqual(12);
     await page.getByRole('link', { name: 'Account' }).first().click();
-    // GET /v1/webhooks/deliveries exists now; these tasks had no webhook, so the list is empty
+    // these tasks had no webhook, so the list is empty
     await page.getByText('No webhook deliveries yet.').waitFor();
     expect(await page.getByTestId('credits').innerText()).toMatch(/^\d/);
+
+    // one that has: its delivery shows with the receiver's HTTP status
+    const receiver = http.createServer((_req, res) => res.writeHead(204).end());
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const genq = new Genq({ baseUrl: server.url, apiKey: key });
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const task = await genq.tasks.create({ capability: 'voice', action: 'tts', input: { text: 'Hooked.' }, webhook: { url } });
+      await expect.poll(async () => (await genq.webhooks.listDeliveries({ task_id: task.id })).data[0]?.status, { timeout: 30_000 }).toBe('succeeded');
+      await page.reload();
+      const row = page.getByTestId('delivery').first();
+      await row.waitFor();
+      expect(await row.innerText()).toMatch(/task\.succeeded[\s\S]*succeeded · 204/);
+    } finally {
+      receiver.close();
+    }
     await shot('08-account');
   });
 

@@ -183,6 +183,19 @@ describe('cancel, get, errors', () => {
     const c = await genq.tasks.create(noop({}), { idempotencyKey: false });
     expect(c.idempotency_key).toBeNull();
   });
+
+  it('a batch carries an idempotency key too: the same key returns the same tasks, in order', async () => {
+    const batch = [noop({ text: 'one' }), noop({ text: 'two' })];
+    const a = await genq.tasks.createBatch(batch, { idempotencyKey: 'sdk-batch-key-1' });
+    const b = await genq.tasks.createBatch(batch, { idempotencyKey: 'sdk-batch-key-1' });
+    expect(b.map((t) => t.id)).toEqual(a.map((t) => t.id));
+    expect(a.map((t) => t.idempotency_key)).toEqual(['sdk-batch-key-1 #0', 'sdk-batch-key-1 #1']);
+    // by default a fresh key per call: two calls make two batches
+    const [c] = await genq.tasks.createBatch([noop({})]);
+    expect(c!.idempotency_key).toMatch(/^[0-9a-f-]{36} #0$/);
+    const [d] = await genq.tasks.createBatch([noop({})], { idempotencyKey: false });
+    expect(d!.idempotency_key).toBeNull();
+  });
 });
 
 describe('list, voices, account, models', () => {

@@ -1,31 +1,22 @@
-/** The account: credits, key, webhook secret, and recent webhook deliveries (where the server records them). */
-import { GenqApiError } from '../../../sdk/index.js';
+/** The account: credits, key, webhook secret, and recent webhook deliveries. */
+import type { WebhookDelivery } from '../../../sdk/index.js';
 import { h, replace } from '../dom.js';
 import { copyButton, describeError, errorNotice, spinner } from '../components.js';
 import { dateTime } from '../format.js';
 import type { View, ViewContext } from '../view.js';
 
-type Delivery = Record<string, unknown>;
-
-function deliveriesTable(list: Delivery[]): HTMLElement {
-  const pick = (d: Delivery, ...keys: string[]) => {
-    for (const k of keys) if (d[k] !== undefined && d[k] !== null) return d[k];
-    return undefined;
-  };
+function deliveriesTable(list: WebhookDelivery[]): HTMLElement {
   return h('table', { class: 'table' },
     h('caption', { class: 'visually-hidden' }, 'Recent webhook deliveries'),
     h('thead', null, h('tr', null, ['When', 'Event', 'Task', 'Outcome', 'Attempts'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', null, list.map((d) => {
-      const when = pick(d, 'delivered_at', 'created_at', 'at');
-      const code = pick(d, 'response_status', 'status_code', 'http_status');
-      const status = pick(d, 'status', 'state');
-      const task = pick(d, 'task_id');
-      return h('tr', null,
-        h('td', { 'data-label': 'When' }, typeof when === 'string' ? dateTime(when) : '—'),
-        h('td', { 'data-label': 'Event' }, String(pick(d, 'event', 'type') ?? '—')),
-        h('td', { 'data-label': 'Task' }, typeof task === 'string' ? h('a', { href: `#/tasks/${task}`, class: 'link mono' }, `${task.slice(0, 8)}…`) : '—'),
-        h('td', { 'data-label': 'Outcome' }, [status, code].filter((x) => x !== undefined).join(' · ') || '—'),
-        h('td', { 'data-label': 'Attempts' }, String(pick(d, 'attempts', 'attempt') ?? '—')),
+      const outcome = [d.status, d.last_status ?? undefined].filter((x) => x !== undefined).join(' · ');
+      return h('tr', { 'data-testid': 'delivery' },
+        h('td', { 'data-label': 'When' }, dateTime(d.delivered_at ?? d.created_at)),
+        h('td', { 'data-label': 'Event' }, d.event),
+        h('td', { 'data-label': 'Task' }, h('a', { href: `#/tasks/${d.task_id}`, class: 'link mono' }, `${d.task_id.slice(0, 8)}…`)),
+        h('td', { 'data-label': 'Outcome', ...(d.last_error ? { title: d.last_error } : {}) }, outcome),
+        h('td', { 'data-label': 'Attempts' }, String(d.attempts)),
       );
     })),
   );
@@ -66,20 +57,13 @@ export const accountView: View = {
       (e) => !ctx.signal.aborted && replace(summary, errorNotice(e)),
     );
 
-    ctx.genq.request<{ data?: Delivery[] } | Delivery[]>('GET', '/v1/webhooks/deliveries', { query: { limit: 20 }, signal: ctx.signal }).then(
+    ctx.genq.webhooks.listDeliveries({ limit: 20 }, { signal: ctx.signal }).then(
       (r) => {
-        const list = Array.isArray(r) ? r : r?.data ?? [];
-        replace(deliveries, list.length ? deliveriesTable(list) : h('p', { class: 'help' }, 'No webhook deliveries yet. Give a task a "webhook" and its deliveries appear here.'));
+        replace(deliveries, r.data.length ? deliveriesTable(r.data) : h('p', { class: 'help' }, 'No webhook deliveries yet. Give a task a "webhook" and its deliveries appear here.'));
       },
       (e) => {
         if (ctx.signal.aborted) return;
-        if (e instanceof GenqApiError && (e.status === 404 || e.status === 405 || e.status === 501)) {
-          replace(deliveries, h('div', { class: 'notice', 'data-testid': 'deliveries-unavailable' },
-            'Webhook delivery history is not available on this server: ', h('code', null, 'GET /v1/webhooks/deliveries'), ` answered ${e.status}. `,
-            'Webhooks are still sent; this page just cannot list them yet.'));
-        } else {
-          replace(deliveries, h('div', { class: 'notice notice-error', role: 'alert' }, `Could not load deliveries: ${describeError(e)}`));
-        }
+        replace(deliveries, h('div', { class: 'notice notice-error', role: 'alert' }, `Could not load deliveries: ${describeError(e)}`));
       },
     );
 
