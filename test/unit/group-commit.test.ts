@@ -17,11 +17,11 @@ function countTransactions(d: Database): void {
   const original = d.transaction.bind(d);
   d.transaction = ((fn: (...args: unknown[]) => unknown) => {
     const tx = original(fn);
-    const counted = (...args: unknown[]) => {
+    const count = (run: (...args: unknown[]) => unknown) => (...args: unknown[]) => {
       if (!d.inTransaction) commits++;
-      return tx(...args);
+      return run(...args);
     };
-    return Object.assign(counted, { deferred: tx.deferred, immediate: tx.immediate, exclusive: tx.exclusive, default: tx.default });
+    return Object.assign(count(tx), { deferred: count(tx.deferred), immediate: count(tx.immediate), exclusive: count(tx.exclusive), default: count(tx.default) });
   }) as Database['transaction'];
 }
 
@@ -107,6 +107,32 @@ describe('GroupCommit', () => {
     expect(count()).toBe(0);
     expect(await gc.write(insert('after'))).toBeGreaterThan(0);
     expect(count()).toBe(1);
+  });
+
+  it('holds the write lock from the start: another process cannot commit between a write\'s read and its insert', async () => {
+    const gc = new GroupCommit(db, wal());
+    // a second connection stands for another process (the CLI, a second genq role); it gives up at once when locked
+    const other = new DatabaseCtor(path.join(dir, 'gc.db'));
+    other.pragma('busy_timeout = 0');
+    let otherError: unknown = null;
+    try {
+      const id = await gc.write(() => {
+        count();
+        try {
+          other.prepare("INSERT INTO t (v) VALUES ('other')").run();
+        } catch (e) {
+          otherError = e;
+        }
+        // with a deferred transaction this write would fail with SQLITE_BUSY_SNAPSHOT: the other
+        // connection committed after this transaction's read snapshot was taken
+        return insert('ours')();
+      });
+      expect(id).toBeGreaterThan(0);
+      expect(String(otherError)).toMatch(/locked|busy/i);
+      expect(count()).toBe(1);
+    } finally {
+      other.close();
+    }
   });
 
   it('every resolved write is visible to a second connection (it was committed)', async () => {

@@ -12,7 +12,7 @@
  * Checkpoints under NORMAL fsync the WAL before copying it, so nothing durable is lost there.
  */
 import fs from 'node:fs';
-import type { Database } from 'better-sqlite3';
+import type { Database, Transaction } from 'better-sqlite3';
 
 interface Pending {
   run: () => unknown;
@@ -41,7 +41,7 @@ export class GroupCommit {
   private awaitingSync: Settle[] = [];
   private syncing = false;
   private wal: { fd: number; ino: number } | null = null;
-  private readonly runBatch: (batch: Pending[]) => Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
+  private readonly runBatch: Transaction<(batch: Pending[]) => Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>>;
 
   /** `walPath` null (an in-memory database) means there is nothing to fsync */
   constructor(db: Database, private readonly walPath: string | null, private readonly maxBatch = 5000) {
@@ -74,7 +74,10 @@ export class GroupCommit {
       const batch = this.queue.splice(0, this.maxBatch);
       let outcomes: ReturnType<typeof this.runBatch>;
       try {
-        outcomes = this.runBatch(batch);
+        // IMMEDIATE: take the write lock first, waiting (busy_timeout) for another process that
+        // holds it (a CLI, a second genq role). A deferred transaction that read and then wrote
+        // after such a process committed would fail at once with SQLITE_BUSY, a 500 for the client
+        outcomes = this.runBatch.immediate(batch);
       } catch (error) {
         // the commit itself failed (disk full, I/O error): nothing in the batch happened
         for (const p of batch) p.reject(error);
