@@ -162,7 +162,7 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     webhookRetryS: int('GENQ_WEBHOOK_RETRY_S', env.GENQ_WEBHOOK_RETRY_S, 24 * 3600, 0, 30 * 24 * 3600),
     webhookRetryBaseMs: int('GENQ_WEBHOOK_RETRY_BASE_MS', env.GENQ_WEBHOOK_RETRY_BASE_MS, 5000, 1, 3_600_000),
     webhookTimeoutMs: int('GENQ_WEBHOOK_TIMEOUT_MS', env.GENQ_WEBHOOK_TIMEOUT_MS, 10_000, 50, 300_000),
-    webhookConcurrency: int('GENQ_WEBHOOK_CONCURRENCY', env.GENQ_WEBHOOK_CONCURRENCY, 16, 0, 1000),
+    webhookConcurrency: int('GENQ_WEBHOOK_CONCURRENCY', env.GENQ_WEBHOOK_CONCURRENCY, 64, 0, 1000),
     webhookSecretGraceS: int('GENQ_WEBHOOK_SECRET_GRACE_S', env.GENQ_WEBHOOK_SECRET_GRACE_S, 24 * 3600, 0, 30 * 24 * 3600),
     accountConcurrency: int('GENQ_ACCOUNT_CONCURRENCY', env.GENQ_ACCOUNT_CONCURRENCY, 0, 0, 1_000_000),
     prices: prices(env.GENQ_PRICES),

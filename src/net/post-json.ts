@@ -111,7 +111,8 @@ export async function postJson(url: URL, body: string, headers: Record<string, s
       });
       res.on('end', () => done(false));
       res.on('error', (e) => settle(toOutboundError(e, prefix)));
-      res.on('close', () => settle(new OutboundError('connect_error', `${prefix}the connection closed before the answer was complete`)));
+      // 'close' follows every 'end': the error (and its stack trace) is made only when it is the first word
+      res.on('close', () => settled || settle(new OutboundError('connect_error', `${prefix}the connection closed before the answer was complete`)));
     });
     req.end(body);
   });

@@ -116,7 +116,9 @@ export class WebhookDeliverer {
       do {
         this.again = false;
         const free = this.opts.concurrency - this.inFlight.size;
-        if (free <= 0) return; // a finishing attempt kicks again
+        // a finishing attempt kicks again; while many are in flight, wait for a quarter of the
+        // slots to free up, so each claim takes a batch rather than one message per statement
+        if (free <= 0 || (this.inFlight.size > 0 && free < Math.ceil(this.opts.concurrency / 4))) return;
         const now = this.now();
         const claimed = await this.store.claimDeliveries(now, free, now + this.opts.timeoutMs + 5000);
         if (this.stopping) return;

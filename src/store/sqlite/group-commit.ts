@@ -17,6 +17,7 @@ import type { Database, Transaction } from 'better-sqlite3';
 interface Pending {
   run: () => unknown;
   durable: boolean;
+  savepoint: boolean;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -33,6 +34,11 @@ export interface WriteOptions {
    * lease simply ends sooner).
    */
   durable?: boolean;
+  /**
+   * false: the write is one SQL statement, which SQLite already undoes whole when it fails, so
+   * the savepoint around it (about 9 µs) is skipped.
+   */
+  savepoint?: boolean;
 }
 
 export class GroupCommit {
@@ -50,7 +56,7 @@ export class GroupCommit {
       batch.map((p) => {
         try {
           // nested better-sqlite3 transactions become savepoints
-          return { ok: true as const, value: each(p.run) };
+          return { ok: true as const, value: p.savepoint ? each(p.run) : p.run() };
         } catch (error) {
           return { ok: false as const, error };
         }
@@ -60,7 +66,7 @@ export class GroupCommit {
 
   write<T>(run: () => T, opts: WriteOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, durable: opts.durable !== false, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ run, durable: opts.durable !== false, savepoint: opts.savepoint !== false, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());

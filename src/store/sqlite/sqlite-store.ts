@@ -425,12 +425,16 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ ...r, models: JSON.parse(r.models) }) as WorkerRecord);
   }
 
+  /*
+   * Neither a claim nor an attempt's outcome waits for the fsync: one lost in a crash only means
+   * the message is sent again with the same webhook-id, which at-least-once allows anyway.
+   */
   claimDeliveries(now: number, limit: number, leaseUntil: number): Promise<Delivery[]> {
-    return this.writes.write(() => deliveries.claimDeliveries(this.q, now, limit, leaseUntil));
+    return this.writes.write(() => deliveries.claimDeliveries(this.q, now, limit, leaseUntil), { durable: false });
   }
 
   finishDelivery(o: DeliveryOutcome): Promise<boolean> {
-    return this.writes.write(() => deliveries.finishDelivery(this.q, o));
+    return this.writes.write(() => deliveries.finishDelivery(this.q, o), { durable: false, savepoint: false });
   }
 
   async listDeliveries(q: DeliveryListQuery): Promise<Delivery[]> {
