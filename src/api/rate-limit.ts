@@ -57,9 +57,13 @@ export async function registerRateLimits(app: FastifyInstance, ctx: ApiContext):
   // keyed by the client address (IPv6 by /64), counted only when a presented key is refused
   const authFailures = app.createRateLimit({ max: authFailuresPerIp, timeWindow: WINDOW_MS, keyGenerator: (req) => normalizeIP(req.ip) });
 
+  // when this process refused its last key: until two windows later no address can be over the
+  // limit, and the per-request look-up (address normalisation, cache read) is skipped
+  let lastRefusalAt = -Infinity;
+
   app.addHook('onRequest', async (req, reply) => {
     if (apiKeyOf(req) === undefined) return; // no key: the route answers 401 if it needs one
-    if (authFailuresPerIp > 0) {
+    if (authFailuresPerIp > 0 && Date.now() - lastRefusalAt < 2 * WINDOW_MS) {
       const s = await authFailures(req, { increment: false });
       if (!s.isAllowed && s.remaining === 0) {
         const wait = resetSeconds(s);
@@ -72,7 +76,10 @@ export async function registerRateLimits(app: FastifyInstance, ctx: ApiContext):
       principal = await authenticate(ctx.accounts, req);
     } catch (e) {
       // the route throws the same error again, in its dialect; only count refused keys
-      if (authFailuresPerIp > 0 && isGenqError(e) && e.status === 401) await authFailures(req);
+      if (authFailuresPerIp > 0 && isGenqError(e) && e.status === 401) {
+        lastRefusalAt = Date.now();
+        await authFailures(req);
+      }
       return;
     }
     const limit = keyLimit(principal, serverDefault);

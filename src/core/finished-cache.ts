@@ -4,11 +4,14 @@
  * so that retention's deletions show within a minute; the cache is bounded by insertion order.
  */
 import type { Task } from './task.js';
+import { BoundedMap } from './bounded-map.js';
 
 export class FinishedTaskCache {
-  private readonly entries = new Map<string, { task: Task; until: number }>();
+  private readonly entries: BoundedMap<string, { task: Task; until: number }>;
 
-  constructor(private readonly max = 10_000, private readonly ttlMs = 60_000, private readonly now: () => number = Date.now) {}
+  constructor(max = 10_000, private readonly ttlMs = 60_000, private readonly now: () => number = Date.now) {
+    this.entries = new BoundedMap(max);
+  }
 
   get(id: string): Task | undefined {
     const e = this.entries.get(id);
@@ -21,14 +24,6 @@ export class FinishedTaskCache {
   }
 
   put(task: Task): void {
-    if (this.entries.size >= this.max) {
-      // Maps iterate in insertion order: drop the oldest tenth at once rather than one per put
-      let drop = Math.ceil(this.max / 10);
-      for (const k of this.entries.keys()) {
-        this.entries.delete(k);
-        if (--drop === 0) break;
-      }
-    }
     this.entries.set(task.id, { task, until: this.now() + this.ttlMs });
   }
 

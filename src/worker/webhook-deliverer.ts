@@ -8,6 +8,7 @@
  * this process dies or closes mid-attempt, the message becomes due again and is sent again with
  * the same `webhook-id`. Receivers dedupe on that id.
  */
+import { setMaxListeners } from 'node:events';
 import client from 'prom-client';
 import type { Delivery, DeliveryOutcome, DeliveryStatus, Store, WebhookSecrets } from '../store/store.js';
 import type { Logger } from '../providers/provider.js';
@@ -71,6 +72,8 @@ export class WebhookDeliverer {
   private readonly latency?: client.Histogram<'outcome'>;
 
   constructor(private readonly store: Store, private readonly log: Logger, private readonly opts: DelivererOptions) {
+    // every attempt in flight listens on it
+    setMaxListeners(opts.concurrency + 10, this.abandon.signal);
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
     if (opts.registry) {

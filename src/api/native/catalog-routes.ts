@@ -4,6 +4,7 @@ import type { ApiContext } from '../context.js';
 import { authenticate } from '../auth.js';
 import { signedPath } from '../../storage/url-signer.js';
 import { renderContext } from './task-routes.js';
+import { fileUrlExpiry } from './render.js';
 import { Type } from '@sinclair/typebox';
 import { AccountSchema, LedgerSchema, ModelListSchema, VoiceListSchema, errorResponses, ref } from './response-schemas.js';
 
@@ -20,7 +21,7 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: ApiContext): vo
     const { account } = await authenticate(ctx.accounts, req);
     const builtin = ctx.registry.providers.flatMap((p) => (p.voices ?? []).map((v) => ({ ...v, object: 'voice', owner: 'builtin' })));
     const rc = renderContext(ctx, req);
-    const expires = Math.floor(rc.nowMs / 1000) + rc.fileUrlTtlS;
+    const expires = fileUrlExpiry(rc.nowMs, rc.fileUrlTtlS);
     const own = (await ctx.store.listVoices(account.id)).map((v) => ({
       id: v.id, object: 'voice', owner: 'account', name: v.name, language: v.language, gender: v.gender, engine: v.engine,
       sample_url: v.sample_key ? rc.baseUrl + signedPath(ctx.signer, v.sample_key, expires) : null,

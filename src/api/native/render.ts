@@ -24,8 +24,19 @@ export interface RenderedFile {
   height?: number | null;
 }
 
+/**
+ * When a file URL made at `nowMs` expires, unix seconds: at least the TTL from now, rounded up
+ * to a grid step (a minute, or a tenth of a shorter TTL). Polls within one step get the same
+ * URL, which a client or a CDN can cache, and genq can answer a finished task from its cache
+ * of rendered answers (rendered-cache.ts).
+ */
+export function fileUrlExpiry(nowMs: number, ttlS: number): number {
+  const step = Math.max(1, Math.min(60, Math.floor(ttlS / 10)));
+  return Math.ceil((Math.floor(nowMs / 1000) + ttlS) / step) * step;
+}
+
 export function renderFile(f: StoredFile, rc: RenderContext): RenderedFile {
-  const expires = Math.floor(rc.nowMs / 1000) + rc.fileUrlTtlS;
+  const expires = fileUrlExpiry(rc.nowMs, rc.fileUrlTtlS);
   return {
     url: rc.fileUrl ? rc.fileUrl(f.key, expires) : rc.baseUrl + signedPath(rc.signer, f.key, expires),
     url_expires_at: new Date(expires * 1000).toISOString(),

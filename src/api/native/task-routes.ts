@@ -11,6 +11,7 @@ import { BatchBody, CreateTaskBody, ListQuery, STATUS_VALUES, TaskIdParams } fro
 import { parsePreferWait } from './prefer.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { renderTask, type RenderContext } from './render.js';
+import { RenderedTaskCache } from './rendered-cache.js';
 import { idempotencyKeyOf } from '../dialects/shared/create.js';
 import { TaskBatchSchema, TaskListSchema, TaskSchema, errorResponses, ref } from './response-schemas.js';
 
@@ -43,6 +44,7 @@ const getHeaders = Type.Object({ prefer: Type.Optional(Type.String({ description
 const plainJson = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
 
 export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const rendered = new RenderedTaskCache();
   app.post<{ Body: CreateTaskBody }>('/v1/tasks', { ...plainJson, schema: { body: CreateTaskBody, headers: createHeaders, tags: ['tasks'], summary: 'Create a task', response: { 200: task, 202: task, ...errors } } }, async (req, reply) => {
     const { account } = await authenticate(ctx.accounts, req);
     const { task, created } = await ctx.tasks.create(account.id, toCreateRequest(req.body, idempotencyKeyOf(req)), 'native');
@@ -79,7 +81,9 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void 
       task = await ctx.tasks.get(account.id, req.params.id);
     }
     const position = task.status === 'queued' ? await ctx.store.queuePosition(task) : undefined;
-    return renderTask(task, renderContext(ctx, req), position === undefined ? {} : { queue_position: position });
+    // already JSON: sent as it is
+    reply.type('application/json; charset=utf-8');
+    return rendered.json(task, renderContext(ctx, req), position === undefined ? {} : { queue_position: position });
   });
 
   app.get<{ Querystring: ListQuery }>('/v1/tasks', { ...plainJson, schema: { querystring: ListQuery, tags: ['tasks'], summary: 'List tasks, newest first', response: { 200: ref(TaskListSchema), ...errors } } }, async (req) => {

@@ -20,9 +20,12 @@ describe('ModelHunter task (GET /api/v1/tasks/{id})', () => {
     const [item] = d.result as Array<Record<string, unknown>>;
     expect(Object.keys(item!)).toEqual(['url', 'duration', 'format', 'size_bytes']);
     expect(item).toMatchObject({ duration: 1.27, format: 'wav', size_bytes: 55852 });
-    // signed, valid 15 minutes
+    // signed, valid 15 minutes, rounded up to the minute (render.ts fileUrlExpiry)
     const u = new URL(item!.url as string);
-    expect(Number(u.searchParams.get('expires'))).toBe(Math.floor(rc.nowMs / 1000) + 900);
+    const expires = Number(u.searchParams.get('expires'));
+    expect(expires - Math.floor(rc.nowMs / 1000)).toBeGreaterThanOrEqual(900);
+    expect(expires - Math.floor(rc.nowMs / 1000)).toBeLessThan(960);
+    expect(expires % 60).toBe(0);
     expect(d.created_at).toMatch(ISO);
     expect(d.completed_at).toMatch(ISO);
   });
