@@ -107,6 +107,16 @@ export interface Task {
 /** What the core hands to the store to insert; the store assigns run_id and version. */
 export type NewTask = Omit<Task, 'run_id' | 'version'>;
 
+/**
+ * The fields a state transition may change (state-machine.ts; its tests check every
+ * transition against this list). A task write stores these and leaves the rest, which are
+ * fixed at creation (input, metadata, webhook, …), as they are.
+ */
+export const MUTABLE_TASK_FIELDS = [
+  'status', 'progress', 'result', 'error', 'provider', 'credits_used', 'degraded', 'attempts', 'started_at', 'completed_at',
+  'run_after', 'lease_owner', 'lease_token', 'lease_until',
+] as const satisfies ReadonlyArray<keyof Task>;
+
 export interface TaskEvent {
   seq: number;
   task_id: string;

@@ -146,6 +146,11 @@ export interface ClaimOptions {
 
 /** A state write: the task as the writer computed it, guarded by what it expected to find. */
 export interface TaskUpdate {
+  /**
+   * The task after a transition of the stored one: it differs from it only in
+   * MUTABLE_TASK_FIELDS (core/task.ts), which are all that is written; the rest were fixed at
+   * creation. The store returns `next` with the new version.
+   */
   next: Task;
   expectStatus: TaskStatus;
   expectLeaseToken?: string | null;

@@ -463,9 +463,10 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
 
       it('expectLeaseToken null matches a task without a lease; undefined skips the lease guard', async () => {
         const t = await insertOne(makeTask(A.account.id));
-        expect(await store.updateTask({ next: { ...t, priority: 3 }, expectStatus: 'queued', expectLeaseToken: 'x' })).toBeNull();
-        const w = await store.updateTask({ next: { ...t, priority: 3 }, expectStatus: 'queued', expectLeaseToken: null });
-        expect(w).toMatchObject({ priority: 3, version: 2 });
+        expect(await store.updateTask({ next: { ...t, run_after: T0 - 7 }, expectStatus: 'queued', expectLeaseToken: 'x' })).toBeNull();
+        const w = await store.updateTask({ next: { ...t, run_after: T0 - 7 }, expectStatus: 'queued', expectLeaseToken: null });
+        expect(w).toMatchObject({ run_after: T0 - 7, version: 2 });
+        expect(await store.getTask(t.id)).toEqual(w);
         const [c] = await claim('w1', 1);
         // cancel from outside the worker: no token known, guarded by status only
         const cancelled = await store.updateTask({ next: transition(c!, { type: 'cancel' }, T0 + 3), expectStatus: 'running', event: 'task.cancelled' });

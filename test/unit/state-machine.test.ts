@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ALLOWED_EDGES, InvalidTransitionError, canTransition, eventName, retryDelayMs, transition, type TaskTransition,
 } from '../../src/core/state-machine.js';
-import { TASK_STATUSES, isTerminal, type Task, type TaskStatus } from '../../src/core/task.js';
+import { MUTABLE_TASK_FIELDS, TASK_STATUSES, isTerminal, type Task, type TaskStatus } from '../../src/core/task.js';
 
 const NOW = 1_700_000_000_000;
 const error = { code: 'PROVIDER_ERROR', message: 'boom', type: 'provider', retryable: true };
@@ -128,6 +128,22 @@ describe('state machine: exhaustive', () => {
         expect(before).toEqual(snapshot);
       }
     }
+  });
+
+  it('changes no field outside MUTABLE_TASK_FIELDS (the stores write only those)', () => {
+    const mutable = new Set<string>(MUTABLE_TASK_FIELDS);
+    let checked = 0;
+    for (const from of TASK_STATUSES) {
+      for (const { t, over } of SAMPLES) {
+        if (!canTransition(from, t.type)) continue;
+        const before = task(from, over);
+        const after = transition(before, t, NOW);
+        const changed = (Object.keys(after) as Array<keyof Task>).filter((k) => JSON.stringify(after[k]) !== JSON.stringify(before[k]));
+        expect(changed.filter((k) => !mutable.has(k)), `${from} --${t.type}-->`).toEqual([]);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(15);
   });
 
   it('eventName is task.progress for progress and task.<status> otherwise', () => {

@@ -15,13 +15,14 @@
  * deadlock with another process's batch), its writes are retried one by one.
  */
 import type pg from 'pg';
-import type { Task } from '../../core/task.js';
+import { MUTABLE_TASK_FIELDS, type Task } from '../../core/task.js';
 import type { TaskUpdate } from '../store.js';
 import { mapPgError, retryTransient } from './connection.js';
-import { TASK_COLUMNS, fromRow, param, type TaskColumn } from './rows.js';
+import { TASK_COLUMNS, fromRow, param } from './rows.js';
 
-const FIXED = new Set<TaskColumn>(['id', 'account_id', 'created_at']);
-const UPDATABLE = TASK_COLUMNS.filter(([c]) => !FIXED.has(c));
+/** only what a transition can change is sent and written: not input, metadata or webhook again */
+const MUTABLE = new Set<string>(MUTABLE_TASK_FIELDS);
+const UPDATABLE = TASK_COLUMNS.filter(([c]) => MUTABLE.has(c));
 
 // $1 id[], $2 expect_status[], $3 fenced[], $4 expect_lease[], $5 event[], $6 release[], $7 charge[],
 // $8–$14 the webhook delivery (id, event, url, format, task, created_at, retry_until; id NULL = none),

