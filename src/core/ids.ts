@@ -4,7 +4,18 @@ import { v7 as uuidv7 } from 'uuid';
 /** UUID v7: time-ordered (so listings and cursors sort by creation) yet unguessable. */
 export const newTaskId = (): string => uuidv7();
 export const newId = (): string => uuidv7();
-export const newToken = (): string => crypto.randomBytes(12).toString('base64url');
+/** lease tokens: 12 random bytes each, cut from a pool filled 256 tokens at a time (one randomBytes call costs ~10 µs here) */
+const TOKEN_BYTES = 12;
+const tokenPool = Buffer.alloc(TOKEN_BYTES * 256);
+let tokenAt = tokenPool.length;
+export const newToken = (): string => {
+  if (tokenAt + TOKEN_BYTES > tokenPool.length) {
+    crypto.randomFillSync(tokenPool);
+    tokenAt = 0;
+  }
+  tokenAt += TOKEN_BYTES;
+  return tokenPool.toString('base64url', tokenAt - TOKEN_BYTES, tokenAt);
+};
 
 export const newApiKey = (): string => `sk_${crypto.randomBytes(24).toString('base64url')}`;
 export const newWebhookSecret = (): string => `whsec_${crypto.randomBytes(24).toString('base64')}`;
