@@ -1,13 +1,16 @@
 /** File URL expiry on a grid, and the cache of finished tasks' rendered JSON that the grid makes possible. */
 import { describe, expect, it } from 'vitest';
 import { fileUrlExpiry, renderTask } from '../../src/api/native/render.js';
-import { RenderedTaskCache } from '../../src/api/native/rendered-cache.js';
+import { RenderedTaskCache } from '../../src/api/rendered-cache.js';
 import { BoundedMap } from '../../src/core/bounded-map.js';
 import { UrlSigner } from '../../src/storage/url-signer.js';
 import { inState } from './dialects/fixtures.js';
+import type { Task } from '../../src/core/task.js';
 
 const T = Date.UTC(2026, 10, 25, 12, 0, 1);
 const rc = (nowMs: number, baseUrl = 'https://genq.example') => ({ signer: new UrlSigner('s'), baseUrl, fileUrlTtlS: 900, nowMs });
+/** the native view, as GET /v1/tasks/{id} draws it */
+const json = (cache: RenderedTaskCache, task: Task, at: ReturnType<typeof rc>) => cache.text(task, at, () => JSON.stringify(renderTask(task, at)));
 
 describe('fileUrlExpiry', () => {
   it('is never sooner than the TTL, at most one step later, on a grid of a minute (or a tenth of a short TTL)', () => {
@@ -28,23 +31,23 @@ describe('RenderedTaskCache', () => {
 
   it('answers a finished task with exactly what rendering it gives, rendered once per grid step and base URL', () => {
     const cache = new RenderedTaskCache();
-    const first = cache.json(done, rc(T));
+    const first = json(cache, done, rc(T));
     expect(JSON.parse(first)).toEqual(renderTask(done, rc(T)));
     // same step: the very same string (no new signature)
-    expect(cache.json(done, rc(T + 20_000))).toBe(first);
+    expect(json(cache, done, rc(T + 20_000))).toBe(first);
     // the next step: a new expiry, signed afresh
-    const later = cache.json(done, rc(T + 60_000));
+    const later = json(cache, done, rc(T + 60_000));
     expect(later).not.toBe(first);
     expect(JSON.parse(later)).toEqual(renderTask(done, rc(T + 60_000)));
     // another host name asked: its own URLs
-    expect(JSON.parse(cache.json(done, rc(T, 'http://other:8080'))).result.files[0].url).toMatch(/^http:\/\/other:8080\/files\//);
+    expect(JSON.parse(json(cache, done, rc(T, 'http://other:8080'))).result.files[0].url).toMatch(/^http:\/\/other:8080\/files\//);
   });
 
   it('never caches a task that can still change', () => {
     const cache = new RenderedTaskCache();
     const running = inState('running');
-    const a = cache.json(running, rc(T));
-    const b = cache.json({ ...running, progress: 0.9 }, rc(T));
+    const a = json(cache, running, rc(T));
+    const b = json(cache, { ...running, progress: 0.9 }, rc(T));
     expect(JSON.parse(b).progress).toBe(0.9);
     expect(a).not.toBe(b);
   });
@@ -61,5 +64,16 @@ describe('BoundedMap', () => {
     const before = m.size;
     m.set(99, -1);
     expect(m.size).toBe(before);
+  });
+});
+
+describe('RenderedTaskCache views', () => {
+  it('keeps one answer per view: two routes drawing the same task never share a string', () => {
+    const cache = new RenderedTaskCache();
+    const done = inState('succeeded');
+    const at = rc(T);
+    expect(cache.text(done, at, () => 'native', 'native')).toBe('native');
+    expect(cache.text(done, at, () => 'vendor', 'vendor')).toBe('vendor');
+    expect(cache.text(done, at, () => 'again', 'native')).toBe('native');
   });
 });

@@ -11,7 +11,7 @@ import { BatchBody, CreateTaskBody, ListQuery, STATUS_VALUES, TaskIdParams } fro
 import { parsePreferWait } from './prefer.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { renderTask, type RenderContext } from './render.js';
-import { RenderedTaskCache } from './rendered-cache.js';
+import { RenderedTaskCache } from '../rendered-cache.js';
 import { idempotencyKeyOf } from '../dialects/shared/create.js';
 import { TaskBatchSchema, TaskListSchema, TaskSchema, errorResponses, ref } from './response-schemas.js';
 
@@ -83,7 +83,8 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void 
     const position = task.status === 'queued' ? await ctx.store.queuePosition(task) : undefined;
     // already JSON: sent as it is
     reply.type('application/json; charset=utf-8');
-    return rendered.json(task, renderContext(ctx, req), position === undefined ? {} : { queue_position: position });
+    const rc = renderContext(ctx, req);
+    return rendered.text(task, rc, () => JSON.stringify(renderTask(task, rc, position === undefined ? {} : { queue_position: position })));
   });
 
   app.get<{ Querystring: ListQuery }>('/v1/tasks', { ...plainJson, schema: { querystring: ListQuery, tags: ['tasks'], summary: 'List tasks, newest first', response: { 200: ref(TaskListSchema), ...errors } } }, async (req) => {

@@ -8,7 +8,8 @@ import { authenticate } from '../../auth.js';
 import type { CreateTaskRequest } from '../../../core/task-service.js';
 import { createTask } from '../shared/create.js';
 import { dialectPlugin } from '../shared/plugin.js';
-import { readTask, renderContext } from '../shared/read-task.js';
+import { answerTask, readTask, renderContext } from '../shared/read-task.js';
+import { RenderedTaskCache } from '../../rendered-cache.js';
 import { cloneRequest, errorBody, imageRequest, toCreated, toTask, videoRequest } from './map.js';
 
 const s = (type: string | string[]) => ({ type });
@@ -27,6 +28,7 @@ const TaskSchema = {
 type IdParams = { Params: { task_id: string } };
 
 export function aicloneDialect(ctx: ApiContext): FastifyPluginAsync {
+  const rendered = new RenderedTaskCache(2000);
   return dialectPlugin(errorBody, (app) => {
     const creates: Array<[string, (body: unknown) => CreateTaskRequest]> = [
       ['/api/v2/voice/clone', cloneRequest],
@@ -41,8 +43,11 @@ export function aicloneDialect(ctx: ApiContext): FastifyPluginAsync {
       });
     }
 
-    app.get<IdParams>('/api/v2/tasks/:task_id', { schema: { response: { 200: TaskSchema } } }, async (req, reply) =>
-      toTask(await readTask(ctx, req, reply, req.params.task_id), renderContext(ctx, req)));
+    app.get<IdParams>('/api/v2/tasks/:task_id', { schema: { response: { 200: TaskSchema } } }, async (req, reply) => {
+      const task = await readTask(ctx, req, reply, req.params.task_id);
+      const rc = renderContext(ctx, req);
+      return answerTask(reply, rendered, 'task', task, rc, () => toTask(task, rc));
+    });
 
     // not documented by the vendor (it lists a `cancelled` status only); the obvious shape
     app.post<IdParams>('/api/v2/tasks/:task_id/cancel', { schema: { response: { 200: TaskSchema } } }, async (req) => {

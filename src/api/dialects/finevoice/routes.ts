@@ -7,7 +7,8 @@ import type { ApiContext } from '../../context.js';
 import { MAX_WAIT_S } from '../../native/prefer.js';
 import { createTask, settle } from '../shared/create.js';
 import { dialectPlugin } from '../shared/plugin.js';
-import { readTask, renderContext } from '../shared/read-task.js';
+import { answerTask, readTask, renderContext } from '../shared/read-task.js';
+import { RenderedTaskCache } from '../../rendered-cache.js';
 import { aliasTable } from '../shared/voices.js';
 import { conversionRequest, errorBody, FINEVOICE_VOICE_DEFAULTS, speechRequest, toCreateResponse, toQuickstartResponse, toTaskResponse } from './map.js';
 
@@ -30,6 +31,7 @@ type IdParams = { Params: { task_id: string } };
 
 export function finevoiceDialect(ctx: ApiContext): FastifyPluginAsync {
   const voices = aliasTable(FINEVOICE_VOICE_DEFAULTS, ctx.config.voiceAliases.finevoice);
+  const rendered = new RenderedTaskCache(2000);
   return dialectPlugin(errorBody, (app) => {
     app.post('/v1/audio/speech-synthesis', { schema: { response: { 200: TaskResponse } } }, async (req) => {
       const { task } = await createTask(ctx, req, speechRequest(req.body, voices), 'finevoice');
@@ -44,10 +46,16 @@ export function finevoiceDialect(ctx: ApiContext): FastifyPluginAsync {
       return toCreateResponse(shown, renderContext(ctx, req));
     });
 
-    app.get<IdParams>('/v1/task/:task_id', { schema: { response: { 200: TaskResponse } } }, async (req, reply) =>
-      toTaskResponse(await readTask(ctx, req, reply, req.params.task_id), renderContext(ctx, req)));
+    app.get<IdParams>('/v1/task/:task_id', { schema: { response: { 200: TaskResponse } } }, async (req, reply) => {
+      const task = await readTask(ctx, req, reply, req.params.task_id);
+      const rc = renderContext(ctx, req);
+      return answerTask(reply, rendered, 'task', task, rc, () => toTaskResponse(task, rc));
+    });
 
-    app.get<IdParams>('/v1/tasks/:task_id', { schema: { response: { 200: QuickstartResponse } } }, async (req, reply) =>
-      toQuickstartResponse(await readTask(ctx, req, reply, req.params.task_id), renderContext(ctx, req)));
+    app.get<IdParams>('/v1/tasks/:task_id', { schema: { response: { 200: QuickstartResponse } } }, async (req, reply) => {
+      const task = await readTask(ctx, req, reply, req.params.task_id);
+      const rc = renderContext(ctx, req);
+      return answerTask(reply, rendered, 'quickstart', task, rc, () => toQuickstartResponse(task, rc));
+    });
   });
 }

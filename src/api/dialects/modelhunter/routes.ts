@@ -11,7 +11,8 @@ import { decodeCursor, encodeCursor } from '../../native/cursor.js';
 import { createTask } from '../shared/create.js';
 import { fieldError, int, str } from '../shared/fields.js';
 import { dialectPlugin } from '../shared/plugin.js';
-import { readTask, renderContext } from '../shared/read-task.js';
+import { answerTask, readTask, renderContext } from '../shared/read-task.js';
+import { RenderedTaskCache } from '../../rendered-cache.js';
 import { canRetry, createRequest, errorBody, retryRequest, STATUS, toTask } from './map.js';
 
 const s = (type: string | string[]) => ({ type });
@@ -48,6 +49,7 @@ export function modelhunterDialect(ctx: ApiContext): FastifyPluginAsync {
   const routedTo = (t: Task) => ctx.registry.providerFor(t.model)?.id ?? null;
   const data = (t: Task, req: FastifyRequest) => ({ success: true, data: toTask(t, renderContext(ctx, req), routedTo(t)) });
 
+  const rendered = new RenderedTaskCache(2000);
   return dialectPlugin((e, req) => errorBody(e, req.headers.authorization !== undefined), (app) => {
     app.post<{ Params: { provider: string; capability: string } }>('/api/v1/:provider/:capability', { schema: { response: { 202: Envelope } } }, async (req, reply) => {
       // the provider segment names the vendor's upstream; genq routes by model, so it is not used
@@ -56,8 +58,10 @@ export function modelhunterDialect(ctx: ApiContext): FastifyPluginAsync {
       return data(task, req);
     });
 
-    app.get<IdParams>('/api/v1/tasks/:id', { schema: { response: { 200: Envelope } } }, async (req, reply) =>
-      data(await readTask(ctx, req, reply, req.params.id), req));
+    app.get<IdParams>('/api/v1/tasks/:id', { schema: { response: { 200: Envelope } } }, async (req, reply) => {
+      const task = await readTask(ctx, req, reply, req.params.id);
+      return answerTask(reply, rendered, 'task', task, renderContext(ctx, req), () => data(task, req));
+    });
 
     app.get<{ Querystring: Record<string, string> }>('/api/v1/tasks', { schema: { response: { 200: ListEnvelope } } }, async (req) => {
       const { account } = await authenticate(ctx.accounts, req);

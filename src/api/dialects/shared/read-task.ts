@@ -8,6 +8,8 @@ import type { ApiContext } from '../../context.js';
 import { authenticate } from '../../auth.js';
 import type { Task } from '../../../core/task.js';
 import { parsePreferWait } from '../../native/prefer.js';
+import type { RenderContext } from '../../native/render.js';
+import type { RenderedTaskCache } from '../../rendered-cache.js';
 
 export async function readTask(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, id: string): Promise<Task> {
   const { account } = await authenticate(ctx.accounts, req);
@@ -18,6 +20,18 @@ export async function readTask(ctx: ApiContext, req: FastifyRequest, reply: Fast
   const task = await ctx.tasks.waitForTerminal(account.id, id, wait * 1000, aborted.signal);
   reply.header('preference-applied', `wait=${wait}`);
   return task;
+}
+
+/**
+ * The answer to a status read, through `cache` (api/rendered-cache.ts): `draw` renders the task
+ * in the route's shape, which the route's own serialiser (its response schema) turns into JSON.
+ */
+export function answerTask(reply: FastifyReply, cache: RenderedTaskCache, view: string, task: Task, rc: RenderContext, draw: () => unknown): string {
+  reply.type('application/json; charset=utf-8');
+  return cache.text(task, rc, () => {
+    const out = reply.serialize(draw());
+    return typeof out === 'string' ? out : Buffer.from(out as ArrayBuffer).toString('utf8');
+  }, view);
 }
 
 export { renderContext } from '../../native/task-routes.js';
