@@ -7,15 +7,20 @@
  */
 import type { Task } from '../core/task.js';
 import { isTerminal } from '../core/task.js';
-import { BoundedMap } from '../core/bounded-map.js';
 import { fileUrlExpiry, type RenderContext } from './native/render.js';
 
-export class RenderedTaskCache {
-  private readonly entries: BoundedMap<string, string>;
+/** an answer larger than this (a task whose input holds inline audio, say) is drawn every time */
+const MAX_ENTRY_CHARS = 64 * 1024;
 
-  constructor(max = 10_000) {
-    this.entries = new BoundedMap(max);
-  }
+export class RenderedTaskCache {
+  private readonly entries = new Map<string, string>();
+  private chars = 0;
+
+  /**
+   * Bounded by the characters it holds, not by entries: without GENQ_PUBLIC_URL the base URL
+   * comes from the request's Host header, so a caller can ask for one task under many names.
+   */
+  constructor(private readonly maxChars = 16 * 1024 * 1024) {}
 
   /** `draw` renders and serialises `task`; a finished one is drawn once per view, base URL and expiry step. */
   text(task: Task, rc: RenderContext, draw: () => string, view = ''): string {
@@ -24,8 +29,24 @@ export class RenderedTaskCache {
     let text = this.entries.get(key);
     if (text === undefined) {
       text = draw();
-      this.entries.set(key, text);
+      if (text.length <= MAX_ENTRY_CHARS) this.keep(key, text);
     }
     return text;
+  }
+
+  private keep(key: string, text: string): void {
+    // Maps iterate in insertion order: the oldest answers go first
+    for (const [k, v] of this.entries) {
+      if (this.chars + text.length <= this.maxChars) break;
+      this.entries.delete(k);
+      this.chars -= v.length;
+    }
+    this.entries.set(key, text);
+    this.chars += text.length;
+  }
+
+  /** characters held, for tests */
+  get size(): number {
+    return this.chars;
   }
 }

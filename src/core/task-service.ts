@@ -10,7 +10,7 @@ import { paymentRequired, priceOf, settlementFor } from './credits.js';
 import { requestHash } from './request-hash.js';
 import { deliveryFor, normaliseWebhook } from './webhooks.js';
 import type { Logger } from '../providers/provider.js';
-import { GenqError, invalidRequest, taskNotFound } from './errors.js';
+import { GenqError, invalidRequest, isGenqError, taskNotFound } from './errors.js';
 import type { EventBus } from './event-bus.js';
 import { newTaskId, TASK_ID_PATTERN } from './ids.js';
 import { FinishedTaskCache } from './finished-cache.js';
@@ -208,7 +208,9 @@ export class TaskService {
     try {
       return { tasks: await this.createBatch(accountId, reqs, dialect, (t, i) => ({ ...t, idempotency_key: keys[i]!, request_hash: hash })), created: true };
     } catch (e) {
-      if (!isUniqueViolation(e)) throw e;
+      // lost a race with the same batch under this key: on the key itself, or (SQLite, where the
+      // hold is taken before the insert) on the credits the winner's hold took
+      if (!isUniqueViolation(e) && !(isGenqError(e) && e.code === 'PAYMENT_REQUIRED')) throw e;
       const after = await replay();
       if (after) return { tasks: after, created: false };
       throw e;

@@ -59,9 +59,14 @@ export interface DelivererOptions {
 
 type Outcome = 'succeeded' | 'retry' | 'dead' | 'superseded';
 
+/** how long a claim may wait for a quarter of the slots to be free (see pump) */
+const BATCH_WAIT_MS = 20;
+
 export class WebhookDeliverer {
   private inFlight = new Set<Promise<void>>();
   private pumping = false;
+  /** when a claim was first put off for want of free slots */
+  private deferredSince: number | null = null;
   private again = false;
   private stopping = false;
   private timer: NodeJS.Timeout | null = null;
@@ -119,9 +124,20 @@ export class WebhookDeliverer {
       do {
         this.again = false;
         const free = this.opts.concurrency - this.inFlight.size;
-        // a finishing attempt kicks again; while many are in flight, wait for a quarter of the
-        // slots to free up, so each claim takes a batch rather than one message per statement
-        if (free <= 0 || (this.inFlight.size > 0 && free < Math.ceil(this.opts.concurrency / 4))) return;
+        if (free <= 0) return; // a finishing attempt kicks again
+        // while many attempts are in flight, wait a moment for a quarter of the slots to free up,
+        // so a claim takes a batch rather than one message per statement; never longer, so
+        // attempts hung on a silent receiver do not keep the free slots idle
+        if (this.inFlight.size > 0 && free < Math.ceil(this.opts.concurrency / 4)) {
+          const t = performance.now();
+          this.deferredSince ??= t;
+          const left = BATCH_WAIT_MS - (t - this.deferredSince);
+          if (left > 0) {
+            sleepMs = left;
+            return;
+          }
+        }
+        this.deferredSince = null;
         const now = this.now();
         const claimed = await this.store.claimDeliveries(now, free, now + this.opts.timeoutMs + 5000);
         if (this.stopping) return;

@@ -93,6 +93,20 @@ describe('native create', () => {
     }
   });
 
+  // Regression (found in session 3's review): the same race for a batch. Its loser failed on
+  // the hold (402) and createBatchOnce replayed only on a unique-key error.
+  it('concurrent identical batches with one key on an account that can pay for exactly one all get that batch', async () => {
+    const { api } = await account(2);
+    const batch = { tasks: [noop({ sleep_ms: 60_000 }), noop({ sleep_ms: 60_000 })] };
+    for (let round = 0; round < 25; round++) {
+      const answers = await Promise.all(Array.from({ length: 6 }, () => api.post('/v1/tasks/batch', batch, withKey(`tight-batch-${round}`))));
+      expect(answers.map((r) => r.status).sort(), `round ${round}`).toEqual([200, 200, 200, 200, 200, 202]);
+      const ids = answers.map((r) => r.body.data.map((t: { id: string }) => t.id).join());
+      expect(new Set(ids).size).toBe(1);
+      for (const id of ids[0]!.split(',')) await api.post(`/v1/tasks/${id}/cancel`);
+    }
+  });
+
   it('a create refused for credits uses up nothing: after a top-up the same key creates the task', async () => {
     const { api, accountId } = await account(0);
     expect((await api.post('/v1/tasks', noop(), withKey('pay-later'))).status).toBe(402);

@@ -77,3 +77,19 @@ describe('RenderedTaskCache views', () => {
     expect(cache.text(done, at, () => 'again', 'native')).toBe('native');
   });
 });
+
+describe('RenderedTaskCache bounds', () => {
+  it('holds at most its budget of characters, and never an answer over 64 KiB', () => {
+    const cache = new RenderedTaskCache(10_000);
+    const done = inState('succeeded');
+    // one task asked for under many Host names (GENQ_PUBLIC_URL unset): the budget holds
+    for (let i = 0; i < 100; i++) cache.text(done, rc(T, `http://h${i}`), () => 'x'.repeat(1000));
+    expect(cache.size).toBeLessThanOrEqual(10_000);
+    expect(cache.size).toBeGreaterThan(8_000);
+    const big = new RenderedTaskCache();
+    let draws = 0;
+    for (let i = 0; i < 2; i++) big.text(done, rc(T), () => (draws++, 'y'.repeat(70_000)));
+    expect(draws).toBe(2);
+    expect(big.size).toBe(0);
+  });
+});

@@ -143,6 +143,27 @@ describe('WebhookDeliverer', () => {
     expect(peak).toBe(3);
   });
 
+  it('attempts hung on a silent receiver do not keep the free slots idle (claims wait for a batch only briefly)', async () => {
+    const box = new Outbox();
+    // 8 slots, so a claim would rather wait for 2 free; 7 attempts hang for the whole timeout
+    for (let i = 0; i < 7; i++) box.add(`msg_h${i}`);
+    const sentAt = new Map<string, number>();
+    const started = Date.now();
+    const d = deliverer(box, async (_u, _b, headers, opts) => {
+      sentAt.set(headers['webhook-id']!, Date.now() - started);
+      if (headers['webhook-id']!.startsWith('msg_h')) {
+        await new Promise((r) => opts.signal?.addEventListener('abort', r, { once: true }) ?? setTimeout(r, 2000));
+        return { status: 200, ms: 2000, bodySnippet: '' };
+      }
+      return { status: 200, ms: 1, bodySnippet: '' };
+    }, { concurrency: 8, timeoutMs: 5000, pollMs: 5000 });
+    await until(() => sentAt.size === 7);
+    box.add('msg_late');
+    d.kick(); // as TaskService.onDelivery does when it stores a message
+    await until(() => box.rows.get('msg_late')!.status === 'succeeded', 1000);
+    expect(sentAt.get('msg_late')! - sentAt.get('msg_h6')!).toBeLessThan(1000);
+  });
+
   it('signs with the previous secret too during the grace period after a rotation', async () => {
     const box = new Outbox();
     const old = box.secrets.current;

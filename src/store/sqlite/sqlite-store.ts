@@ -432,14 +432,15 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ ...r, models: JSON.parse(r.models) }) as WorkerRecord);
   }
 
-  /*
-   * Neither a claim nor an attempt's outcome waits for the fsync: one lost in a crash only means
-   * the message is sent again with the same webhook-id, which at-least-once allows anyway.
+  /**
+   * Durable: the claim resolves only after an fsync that covers what it read, so no message
+   * goes out for a task change a crash could still take back.
    */
   claimDeliveries(now: number, limit: number, leaseUntil: number): Promise<Delivery[]> {
-    return this.writes.write(() => deliveries.claimDeliveries(this.q, now, limit, leaseUntil), { durable: false });
+    return this.writes.write(() => deliveries.claimDeliveries(this.q, now, limit, leaseUntil));
   }
 
+  /** An attempt's outcome does not wait for the fsync: one lost in a crash only sends the message again, with the same webhook-id. */
   finishDelivery(o: DeliveryOutcome): Promise<boolean> {
     return this.writes.write(() => deliveries.finishDelivery(this.q, o), { durable: false, savepoint: false });
   }

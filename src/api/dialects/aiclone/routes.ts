@@ -28,7 +28,7 @@ const TaskSchema = {
 type IdParams = { Params: { task_id: string } };
 
 export function aicloneDialect(ctx: ApiContext): FastifyPluginAsync {
-  const rendered = new RenderedTaskCache(2000);
+  const rendered = new RenderedTaskCache(4 * 1024 * 1024);
   return dialectPlugin(errorBody, (app) => {
     const creates: Array<[string, (body: unknown) => CreateTaskRequest]> = [
       ['/api/v2/voice/clone', cloneRequest],

@@ -31,7 +31,7 @@ type IdParams = { Params: { task_id: string } };
 
 export function finevoiceDialect(ctx: ApiContext): FastifyPluginAsync {
   const voices = aliasTable(FINEVOICE_VOICE_DEFAULTS, ctx.config.voiceAliases.finevoice);
-  const rendered = new RenderedTaskCache(2000);
+  const rendered = new RenderedTaskCache(4 * 1024 * 1024);
   return dialectPlugin(errorBody, (app) => {
     app.post('/v1/audio/speech-synthesis', { schema: { response: { 200: TaskResponse } } }, async (req) => {
       const { task } = await createTask(ctx, req, speechRequest(req.body, voices), 'finevoice');
@@ -46,11 +46,9 @@ export function finevoiceDialect(ctx: ApiContext): FastifyPluginAsync {
       return toCreateResponse(shown, renderContext(ctx, req));
     });
 
-    app.get<IdParams>('/v1/task/:task_id', { schema: { response: { 200: TaskResponse } } }, async (req, reply) => {
-      const task = await readTask(ctx, req, reply, req.params.task_id);
-      const rc = renderContext(ctx, req);
-      return answerTask(reply, rendered, 'task', task, rc, () => toTaskResponse(task, rc));
-    });
+    // not cached: its body carries the time of the answer (`timestamp`)
+    app.get<IdParams>('/v1/task/:task_id', { schema: { response: { 200: TaskResponse } } }, async (req, reply) =>
+      toTaskResponse(await readTask(ctx, req, reply, req.params.task_id), renderContext(ctx, req)));
 
     app.get<IdParams>('/v1/tasks/:task_id', { schema: { response: { 200: QuickstartResponse } } }, async (req, reply) => {
       const task = await readTask(ctx, req, reply, req.params.task_id);

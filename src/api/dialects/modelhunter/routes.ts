@@ -49,7 +49,7 @@ export function modelhunterDialect(ctx: ApiContext): FastifyPluginAsync {
   const routedTo = (t: Task) => ctx.registry.providerFor(t.model)?.id ?? null;
   const data = (t: Task, req: FastifyRequest) => ({ success: true, data: toTask(t, renderContext(ctx, req), routedTo(t)) });
 
-  const rendered = new RenderedTaskCache(2000);
+  const rendered = new RenderedTaskCache(4 * 1024 * 1024);
   return dialectPlugin((e, req) => errorBody(e, req.headers.authorization !== undefined), (app) => {
     app.post<{ Params: { provider: string; capability: string } }>('/api/v1/:provider/:capability', { schema: { response: { 202: Envelope } } }, async (req, reply) => {
       // the provider segment names the vendor's upstream; genq routes by model, so it is not used
