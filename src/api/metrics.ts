@@ -7,6 +7,20 @@ export class Metrics {
   readonly registry = new client.Registry();
   readonly requests: client.Histogram<'method' | 'route' | 'status'>;
   private readonly transitions: client.Counter<'status'>;
+  /** one histogram series per method, route and status, looked up once (labels() hashes its arguments on every call) */
+  private readonly requestSeries = new Map<string, client.Histogram.Internal<'method' | 'route' | 'status'>>();
+
+  /** Records one request's latency. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    const k = `${status} ${method} ${route}`;
+    let series = this.requestSeries.get(k);
+    if (!series) {
+      series = this.requests.labels(method, route, String(status));
+      // routes and statuses are few; methods come from clients, so the table stops growing at some point
+      if (this.requestSeries.size < 1000) this.requestSeries.set(k, series);
+    }
+    series.observe(seconds);
+  }
 
   constructor(store: Store, bus: EventBus) {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'genq_' });

@@ -62,7 +62,7 @@ export async function buildServer(ctx: ApiContext, logger: FastifyBaseLogger): P
       const { status, body } = render ? render(c, req as unknown as FastifyRequest) : { status: c.status, body: nativeErrorBody(c) };
       (reply as unknown as FastifyReply).code(status).send(body);
       // these replies skip the onResponse hook: write the request's one line here
-      ctx.metrics.requests.observe({ method: req.method, route: 'unmatched', status }, 0);
+      ctx.metrics.observeRequest(req.method, 'unmatched', status, 0);
       req.log.info({ method: req.method, url: (req.raw.url ?? '').split('?')[0]!.slice(0, 200), route: 'unmatched', status, ms: 0 }, 'request');
     },
   });
@@ -93,7 +93,7 @@ export async function buildServer(ctx: ApiContext, logger: FastifyBaseLogger): P
     if (logged.has(req)) return;
     logged.add(req);
     const route = req.routeOptions.url ?? 'unmatched';
-    if (ms !== null) ctx.metrics.requests.observe({ method: req.method, route, status }, ms / 1000);
+    if (ms !== null) ctx.metrics.observeRequest(req.method, route, status, ms / 1000);
     req.log.info(
       { method: req.method, url: req.url.split('?')[0], route, status, ms: ms === null ? null : Math.round(ms * 100) / 100, account_id: req.principal?.account.id },
       'request',

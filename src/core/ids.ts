@@ -21,7 +21,10 @@ export const newApiKey = (): string => `sk_${crypto.randomBytes(24).toString('ba
 export const newWebhookSecret = (): string => `whsec_${crypto.randomBytes(24).toString('base64')}`;
 
 /** API keys carry 192 random bits, so a fast unsalted hash is enough to store them safely. */
-export const hashApiKey = (key: string): string => crypto.createHash('sha256').update(key).digest('hex');
+export const hashApiKey: (key: string) => string = typeof crypto.hash === 'function'
+  // one-shot hashing (Node 20.12+) is three times cheaper than a Hash object; it runs on every request
+  ? (key) => crypto.hash('sha256', key, 'hex')
+  : (key) => crypto.createHash('sha256').update(key).digest('hex');
 
 /** A task id as the native API accepts it; anything else is a 404 without touching the store. */
 export const TASK_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
