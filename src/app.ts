@@ -103,7 +103,10 @@ export async function startGenq(config: Config, log: Logger): Promise<RunningGen
       baseUrl: config.publicUrl ?? url ?? `http://${config.host}:${config.port}`,
     }),
   });
-  if (deliverer) tasks.onDelivery = () => deliverer.kick();
+  if (deliverer) {
+    tasks.onDelivery = () => deliverer.kick();
+    tasks.localDeliverer = deliverer;
+  }
   deliverer?.start();
 
   if ((await store.countKeys()) === 0) {

@@ -4,7 +4,7 @@
  * compare-and-set → event on the bus → one log line.
  */
 import { setMaxListeners } from 'node:events';
-import { InsufficientCredits, type Store } from '../store/store.js';
+import { InsufficientCredits, type NewDelivery, type Store } from '../store/store.js';
 import type { Price } from '../config.js';
 import { paymentRequired, priceOf, settlementFor } from './credits.js';
 import { requestHash } from './request-hash.js';
@@ -42,6 +42,18 @@ export interface TaskServiceOptions {
   webhookRetryS?: number;
   /** the outbound-URL policy for webhook targets: throws a 4xx GenqError to refuse one */
   checkWebhookUrl?: (url: string) => void;
+}
+
+/**
+ * A webhook deliverer in this process. `take` reserves a slot and says until when a message
+ * stored now is claimed by it (null: no slot free; the message is stored due and claimed
+ * later, by any process); after the change is durable the message is handed over with `send`,
+ * and if it was not written the slot is given back.
+ */
+export interface LocalDeliverer {
+  take(): number | null;
+  send(message: NewDelivery & { claimed_until?: number }): void;
+  giveBack(): void;
 }
 
 /** What a create does when the account cannot cover the task: refuse it (402), or store it failed (CAMB.AI's PAYMENT_REQUIRED status). */
@@ -302,17 +314,30 @@ export class TaskService {
     const next = transition(task, t, now);
     const event = eventName(t, next);
     const settle = settlementFor(task.status, next);
-    const delivery = t.type === 'progress' ? undefined : deliveryFor(next, event, now, this.opts.webhookRetryS ?? DEFAULT_WEBHOOK_RETRY_S);
-    const written = await this.store.updateTask({
-      next,
-      expectStatus: task.status,
-      ...(opts.fenced ? { expectLeaseToken: task.lease_token } : {}),
-      event,
-      ...(settle ? { settle } : {}),
-      ...(delivery ? { delivery } : {}),
-    });
-    if (!written) return null;
-    if (delivery) this.onDelivery();
+    let delivery = t.type === 'progress' ? undefined : deliveryFor(next, event, now, this.opts.webhookRetryS ?? DEFAULT_WEBHOOK_RETRY_S);
+    // a deliverer in this process with a free slot takes the message as it is stored (no claim write)
+    const claimedUntil = delivery ? this.localDeliverer?.take() ?? null : null;
+    if (delivery && claimedUntil !== null) delivery = { ...delivery, claimed_until: claimedUntil };
+    let written: Task | null;
+    try {
+      written = await this.store.updateTask({
+        next,
+        expectStatus: task.status,
+        ...(opts.fenced ? { expectLeaseToken: task.lease_token } : {}),
+        event,
+        ...(settle ? { settle } : {}),
+        ...(delivery ? { delivery } : {}),
+      });
+    } catch (e) {
+      if (claimedUntil !== null) this.localDeliverer!.giveBack();
+      throw e;
+    }
+    if (!written) {
+      if (claimedUntil !== null) this.localDeliverer!.giveBack();
+      return null;
+    }
+    if (delivery && claimedUntil !== null) this.localDeliverer!.send(delivery);
+    else if (delivery) this.onDelivery();
     if (t.type !== 'progress') {
       this.log.info(
         { task_id: task.id, from: task.status, to: written.status, transition: t.type, attempts: written.attempts, model: task.model,
@@ -331,6 +356,9 @@ export class TaskService {
 
   /** called after a webhook message was stored, so a deliverer in this process can send it at once */
   onDelivery: () => void = () => {};
+
+  /** this process's webhook deliverer, which may take messages as they are stored */
+  localDeliverer: LocalDeliverer | null = null;
 
   /** Tells listeners in this process about a change that is already durable. */
   announce(type: string, task: Task): void {

@@ -52,6 +52,11 @@ export interface NewDelivery {
   created_at: number;
   /** attempts stop (dead letter) after this time */
   retry_until: number;
+  /**
+   * Born claimed: the process storing it sends it itself as soon as the change is durable, so
+   * it is stored as attempt 1, due again (as lost) only at this time. Absent = due at once.
+   */
+  claimed_until?: number;
 }
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'dead';

@@ -10,7 +10,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import client from 'prom-client';
-import type { Delivery, DeliveryOutcome, DeliveryStatus, Store, WebhookSecrets } from '../store/store.js';
+import type { Delivery, DeliveryOutcome, DeliveryStatus, NewDelivery, Store, WebhookSecrets } from '../store/store.js';
+import type { LocalDeliverer } from '../core/task-service.js';
 import type { Logger } from '../providers/provider.js';
 import { signedHeaders, signingSecrets } from '../core/webhook-signing.js';
 import type { PostOptions, PostResult } from '../net/outbound.js';
@@ -62,11 +63,13 @@ type Outcome = 'succeeded' | 'retry' | 'dead' | 'superseded';
 /** how long a claim may wait for a quarter of the slots to be free (see pump) */
 const BATCH_WAIT_MS = 20;
 
-export class WebhookDeliverer {
+export class WebhookDeliverer implements LocalDeliverer {
   private inFlight = new Set<Promise<void>>();
   private pumping = false;
   /** when a claim was first put off for want of free slots */
   private deferredSince: number | null = null;
+  /** slots promised to messages being stored in this process (take), not yet handed over */
+  private reserved = 0;
   private again = false;
   private stopping = false;
   private timer: NodeJS.Timeout | null = null;
@@ -97,6 +100,39 @@ export class WebhookDeliverer {
     this.kick();
   }
 
+  /** The lease of a message stored now and sent by this process, if a slot is free (LocalDeliverer). */
+  take(): number | null {
+    if (this.stopping || this.inFlight.size + this.reserved >= this.opts.concurrency) return null;
+    this.reserved += 1;
+    return this.now() + this.lease();
+  }
+
+  /** A message stored born claimed by us, now durable: its first attempt, without a claim. */
+  send(m: NewDelivery & { claimed_until?: number }): void {
+    this.reserved -= 1;
+    // closing: it stays claimed until its lease ends, then goes out from the outbox
+    if (this.stopping) return;
+    const d: Delivery = {
+      ...m, status: 'pending', attempts: 1, next_attempt_at: m.claimed_until ?? this.now(), last_status: null, last_error: null,
+      updated_at: m.created_at, delivered_at: null,
+    };
+    this.track(this.secretsOf([d]).then(
+      (secrets) => this.attempt(d, secrets.get(d.account_id) ?? null),
+      // it stays claimed until its lease ends, then goes out from the outbox
+      (err) => this.log.warn({ delivery_id: d.id, err: String(err) }, 'webhook deliverer: cannot read the signing secret; will try again'),
+    ));
+  }
+
+  /** The message a slot was taken for was not stored after all. */
+  giveBack(): void {
+    this.reserved -= 1;
+    this.kick();
+  }
+
+  private lease(): number {
+    return this.opts.timeoutMs + 5000;
+  }
+
   /** look at the outbox now (a message was just stored or redelivered in this process) */
   kick(): void {
     if (this.stopping) return;
@@ -123,7 +159,7 @@ export class WebhookDeliverer {
     try {
       do {
         this.again = false;
-        const free = this.opts.concurrency - this.inFlight.size;
+        const free = this.opts.concurrency - this.inFlight.size - this.reserved;
         if (free <= 0) return; // a finishing attempt kicks again
         // while many attempts are in flight, wait a moment for a quarter of the slots to free up,
         // so a claim takes a batch rather than one message per statement; never longer, so
@@ -139,7 +175,7 @@ export class WebhookDeliverer {
         }
         this.deferredSince = null;
         const now = this.now();
-        const claimed = await this.store.claimDeliveries(now, free, now + this.opts.timeoutMs + 5000);
+        const claimed = await this.store.claimDeliveries(now, free, now + this.lease());
         if (this.stopping) return;
         const secrets = await this.secretsOf(claimed);
         for (const d of claimed) this.track(this.attempt(d, secrets.get(d.account_id) ?? null));

@@ -829,6 +829,22 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(await store.getDelivery(kept.id, B.account.id)).toBeNull();
       });
 
+      it('stores a message born claimed as attempt 1, due again only when its lease ends', async () => {
+        const t = await insertOne(makeTask(A.account.id));
+        const d = { ...message(t), claimed_until: T0 + 500 };
+        expect(await cancel(t, d)).not.toBeNull();
+        expect(await store.getDelivery(d.id, A.account.id)).toMatchObject({ status: 'pending', attempts: 1, next_attempt_at: T0 + 500 });
+        expect(await store.claimDeliveries(T0 + 499, 10, T0 + 2000)).toEqual([]);
+        // the storing process sends it as attempt 1 and records that
+        expect(await store.finishDelivery({ id: d.id, attempt: 1, status: 'succeeded', next_attempt_at: T0 + 10, last_status: 200, last_error: null, at: T0 + 10 })).toBe(true);
+        expect(await store.claimDeliveries(T0 + 501, 10, T0 + 2000)).toEqual([]);
+        // had that process died instead, the message would be due again after the lease, as attempt 2
+        const t2 = await insertOne(makeTask(A.account.id));
+        const lost = { ...message(t2), claimed_until: T0 + 500 };
+        await cancel(t2, lost);
+        expect(await store.claimDeliveries(T0 + 501, 10, T0 + 2000)).toMatchObject([{ id: lost.id, attempts: 2 }]);
+      });
+
       it('claims due messages once per lease, fences stale attempts, and retries after a lost lease', async () => {
         const t = await insertOne(makeTask(A.account.id));
         const d = message(t);

@@ -164,6 +164,37 @@ describe('WebhookDeliverer', () => {
     expect(sentAt.get('msg_late')! - sentAt.get('msg_h6')!).toBeLessThan(1000);
   });
 
+  it('takes a message as it is stored when a slot is free (no claim), and keeps take + in flight within concurrency', async () => {
+    const box = new Outbox();
+    const sent: string[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const d = deliverer(box, async (_u, _b, headers, opts) => {
+      sent.push(headers['webhook-id']!);
+      await Promise.race([gate, new Promise((r) => opts.signal?.addEventListener('abort', r, { once: true }))]);
+      return { status: 204, ms: 1, bodySnippet: '' };
+    }, { concurrency: 2, timeoutMs: 1000 });
+    await sleep(20);
+    // two slots: two takes succeed with a lease of timeout + 5 s, the third is refused
+    const lease = d.take();
+    expect(lease).toBeGreaterThanOrEqual(Date.now() + 5900);
+    expect(d.take()).not.toBeNull();
+    expect(d.take()).toBeNull();
+    // one message was not stored after all: its slot comes back
+    d.giveBack();
+    // the other is handed over as stored, born claimed (the store holds it as attempt 1)
+    box.add('msg_born', { attempts: 1, next_attempt_at: lease! });
+    d.send({ ...box.rows.get('msg_born')!, claimed_until: lease! });
+    await until(() => sent.includes('msg_born'));
+    expect(box.rows.get('msg_born')!.attempts).toBe(1); // sent without a claim
+    expect(d.take()).not.toBeNull(); // one in flight, one free
+    expect(d.take()).toBeNull();
+    d.giveBack();
+    release();
+    await until(() => box.rows.get('msg_born')!.status === 'succeeded');
+    expect(box.rows.get('msg_born')).toMatchObject({ attempts: 1, last_status: 204 });
+  });
+
   it('signs with the previous secret too during the grace period after a rotation', async () => {
     const box = new Outbox();
     const old = box.secrets.current;

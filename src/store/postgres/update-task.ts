@@ -25,12 +25,12 @@ const MUTABLE = new Set<string>(MUTABLE_TASK_FIELDS);
 const UPDATABLE = TASK_COLUMNS.filter(([c]) => MUTABLE.has(c));
 
 // $1 id[], $2 expect_status[], $3 fenced[], $4 expect_lease[], $5 event[], $6 release[], $7 charge[],
-// $8–$14 the webhook delivery (id, event, url, format, task, created_at, retry_until; id NULL = none),
+// $8–$15 the webhook delivery (id, event, url, format, task, created_at, retry_until, claimed_until; id NULL = none),
 // then one array per updatable column, then `at`
 const EXTRA = [
   ['id', 'text'], ['expect_status', 'text'], ['fenced', 'bool'], ['expect_lease', 'text'], ['event', 'text'],
   ['_release', 'int8'], ['_charge', 'int8'],
-  ['_d_id', 'text'], ['_d_event', 'text'], ['_d_url', 'text'], ['_d_format', 'text'], ['_d_task', 'text'], ['_d_created', 'int8'], ['_d_retry_until', 'int8'],
+  ['_d_id', 'text'], ['_d_event', 'text'], ['_d_url', 'text'], ['_d_format', 'text'], ['_d_task', 'text'], ['_d_created', 'int8'], ['_d_retry_until', 'int8'], ['_d_claimed', 'int8'],
 ] as const;
 const V_COLS = [...EXTRA.map(([c]) => c), ...UPDATABLE.map(([c]) => c)];
 const V_ARGS = [...EXTRA.map(([, type], i) => `$${i + 1}::${type}[]`),
@@ -47,7 +47,7 @@ WITH v AS (
   WHERE t.id = v.id AND t.status = v.expect_status
     AND (NOT v.fenced OR t.lease_token IS NOT DISTINCT FROM v.expect_lease)
   RETURNING t.*, v.event AS _event, v.ord AS _ord, v._release, v._charge,
-    v._d_id, v._d_event, v._d_url, v._d_format, v._d_task, v._d_created, v._d_retry_until
+    v._d_id, v._d_event, v._d_url, v._d_format, v._d_task, v._d_created, v._d_retry_until, v._d_claimed
 ), ev AS (
   INSERT INTO task_events (task_id, type, status, progress, at)
   SELECT id, _event, status, progress, ${AT} FROM u WHERE _event IS NOT NULL ORDER BY _ord
@@ -63,7 +63,9 @@ WITH v AS (
   WHERE a.id = s.account_id AND s.d <> 0
 ), wh AS (
   INSERT INTO webhook_deliveries (id, account_id, task_id, event, url, format, task, status, attempts, next_attempt_at, retry_until, created_at, updated_at)
-  SELECT _d_id, account_id, id, _d_event, _d_url, _d_format, _d_task, 'pending', 0, _d_created, _d_retry_until, _d_created, _d_created
+  -- born claimed (_d_claimed set): attempt 1 is the storing process's, due again only if it is lost
+  SELECT _d_id, account_id, id, _d_event, _d_url, _d_format, _d_task, 'pending', CASE WHEN _d_claimed IS NULL THEN 0 ELSE 1 END,
+    COALESCE(_d_claimed, _d_created), _d_retry_until, _d_created, _d_created
   FROM u WHERE _d_id IS NOT NULL
 )
 SELECT * FROM u`;
@@ -186,6 +188,7 @@ export class UpdateBatcher {
       us.map((u) => u.delivery?.task ?? null),
       us.map((u) => u.delivery?.created_at ?? null),
       us.map((u) => u.delivery?.retry_until ?? null),
+      us.map((u) => u.delivery?.claimed_until ?? null),
       ...UPDATABLE.map(([c]) => us.map((u) => param(u.next, c))),
       Date.now(),
     ];

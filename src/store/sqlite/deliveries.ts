@@ -7,8 +7,12 @@ type Q = (sql: string) => Statement;
 export function insertDelivery(q: Q, d: NewDelivery): void {
   q(
     `INSERT INTO webhook_deliveries (id, account_id, task_id, event, url, format, task, status, attempts, next_attempt_at, retry_until, created_at, updated_at)
-     VALUES (@id, @account_id, @task_id, @event, @url, @format, @task, 'pending', 0, @created_at, @retry_until, @created_at, @created_at)`,
-  ).run(d);
+     VALUES (@id, @account_id, @task_id, @event, @url, @format, @task, 'pending', @attempts, @next_attempt_at, @retry_until, @created_at, @created_at)`,
+  ).run({
+    id: d.id, account_id: d.account_id, task_id: d.task_id, event: d.event, url: d.url, format: d.format, task: d.task,
+    retry_until: d.retry_until, created_at: d.created_at,
+    attempts: d.claimed_until === undefined ? 0 : 1, next_attempt_at: d.claimed_until ?? d.created_at,
+  });
 }
 
 export function claimDeliveries(q: Q, now: number, limit: number, leaseUntil: number): Delivery[] {
