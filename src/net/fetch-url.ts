@@ -22,11 +22,6 @@ export interface FetchOptions {
   maxRedirects?: number;
 }
 
-/** Why a parsed URL may not be fetched (a sentence), or null. */
-export function checkUrlTarget(url: URL, allowPrivate: boolean): string | null {
-  return urlRefusal(url, allowPrivate)?.message ?? null;
-}
-
 export function fetchUrl(raw: string, opts: FetchOptions): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     let settled = false;

@@ -66,6 +66,22 @@ describe('private addresses', () => {
     expect(() => checkReference('reference_audio', 42, { allowPrivateUrls: false })).toThrow(/required/);
   });
 
+  it('refuses a tab, newline or space inside a URL (the parser would drop them silently), as a 422 on the field', () => {
+    for (const url of ['https://audio.example/a\t.wav', 'https://audio.example/a.wav\r\nX-Evil: 1', 'https://audio.example/a b.wav']) {
+      let err: any;
+      try {
+        checkReference('reference_audio', url, { allowPrivateUrls: false });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(url)).toMatchObject({ code: 'INVALID_INPUT', status: 422 });
+      expect(err.message).toMatch(/^"reference_audio": the URL contains a control or whitespace character/);
+    }
+    // surrounding whitespace is still trimmed, as before
+    expect(checkReference('reference_audio', '  https://audio.example/a.wav  ', { allowPrivateUrls: false })).toBe('https://audio.example/a.wav');
+    expect(() => checkReference('reference_audio', `https://audio.example/${'a'.repeat(2100)}`, { allowPrivateUrls: false })).toThrow(/limit is 2048/);
+  });
+
   it('refuses a name that resolves to a private address at connect time', async () => {
     // the lookup every connection goes through: "localhost" resolves (from /etc/hosts) to loopback only
     const lookup = (allow: boolean) => new Promise<string>((resolve, reject) =>

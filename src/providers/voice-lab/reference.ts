@@ -4,12 +4,13 @@
  * at creation; the bytes are read, decoded and judged (audio? speech? long enough?) when
  * the task runs, and every problem found then fails the task with INVALID_INPUT.
  */
-import { invalidInput } from '../../core/errors.js';
+import { invalidInput, isGenqError } from '../../core/errors.js';
 import type { ProviderContext } from '../provider.js';
 import type { EnginePool } from '../engine-pool.js';
 import type { Audio } from '../audio/audio.js';
 import type { VoiceAnalysis } from '../audio/pitch.js';
-import { checkUrlTarget, fetchUrl, FetchRefused } from '../../net/fetch-url.js';
+import { fetchUrl, FetchRefused } from '../../net/fetch-url.js';
+import { checkOutboundUrl } from '../../net/check-url.js';
 
 export const UPLOAD_ID = /^upl_[a-z0-9]{24}$/;
 export const MAX_REFERENCE_BYTES = 20 * 1024 * 1024;
@@ -37,15 +38,14 @@ export function checkReference(field: string, value: unknown, opts: ReferenceOpt
     return v;
   }
   if (/^https?:\/\//i.test(v)) {
-    let url: URL;
+    // the same check as every URL genq calls (net/check-url.ts): a tab or newline inside is
+    // refused rather than silently dropped by the parser; the answer stays this field's 422
     try {
-      url = new URL(v);
-    } catch {
-      throw invalidInput(`"${field}" is not a valid URL.`, { field });
+      return checkOutboundUrl(v, { allowPrivate: opts.allowPrivateUrls, purpose: field }).href;
+    } catch (e) {
+      if (isGenqError(e)) throw invalidInput(`"${field}": ${e.message.slice(field.length + 2)}.`, { field });
+      throw e;
     }
-    const refused = checkUrlTarget(url, opts.allowPrivateUrls);
-    if (refused) throw invalidInput(`"${field}": ${refused}.`, { field });
-    return url.href;
   }
   throw invalidInput(`"${field}" must be an upload id ("upl_…" from POST /v1/uploads), an http(s) URL, or a data:audio/…;base64, URI.`, { field });
 }
