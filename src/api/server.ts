@@ -2,14 +2,13 @@
  * Builds the HTTP server: one structured log line per request, errors mapped to stable codes
  * (never a stack trace), the native API, downloads and operations endpoints.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { ApiContext } from './context.js';
 import { classify, errorHeaders, nativeErrorBody, type ClassifiedError } from './errors.js';
 import type { ErrorRenderer } from './dialects/shared/plugin.js';
 import { errorBody as finevoiceError } from './dialects/finevoice/map.js';
 import { errorBody as aicloneError } from './dialects/aiclone/map.js';
-import { errorBody as modelhunterError } from './dialects/modelhunter/map.js';
 import { errorBody as cambError } from './dialects/camb/errors.js';
 import { GenqError } from '../core/errors.js';
 import { jsonDepthExceeds } from '../core/json-depth.js';
@@ -27,18 +26,22 @@ import { registerStatusRoute } from './native/status-route.js';
 import { registerWebhookRoutes } from './native/webhook-routes.js';
 import { finevoiceDialect } from './dialects/finevoice/routes.js';
 import { aicloneDialect } from './dialects/aiclone/routes.js';
-import { modelhunterDialect } from './dialects/modelhunter/routes.js';
+import { modelhunterDialect, renderModelhunterError } from './dialects/modelhunter/routes.js';
 import { cambDialect } from './dialects/camb/routes.js';
 import { registerResponseSchemas } from './native/response-schemas.js';
 import { registerWebRoutes } from './web-routes.js';
 import { registerRateLimits } from './rate-limit.js';
 
-/** URLs the router cannot parse still get the error shape of the dialect whose prefix they carry. */
-const PREFIX_ERRORS: Array<[string, ErrorRenderer]> = [
-  ['/finevoice/', finevoiceError],
-  ['/aiclone/', aicloneError],
-  ['/modelhunter/', (e, req) => modelhunterError(e, req.headers.authorization !== undefined)],
-  ['/camb/', (e) => cambError({ ...e, details: { in: 'path' } })],
+/**
+ * Vendor dialects (docs/dialects.md), each under its own prefix with its own error shape;
+ * `urlError` draws the errors of URLs the router cannot even parse under that prefix.
+ */
+const DIALECTS: Array<{ prefix: string; plugin: (ctx: ApiContext) => FastifyPluginAsync; urlError: ErrorRenderer }> = [
+  { prefix: '/finevoice', plugin: finevoiceDialect, urlError: finevoiceError },
+  { prefix: '/aiclone', plugin: aicloneDialect, urlError: aicloneError },
+  { prefix: '/modelhunter', plugin: modelhunterDialect, urlError: renderModelhunterError },
+  // FastAPI names where a validation error is: here, the path
+  { prefix: '/camb', plugin: cambDialect, urlError: (e) => cambError({ ...e, details: { in: 'path' } }) },
 ];
 
 export async function buildServer(ctx: ApiContext, logger: FastifyBaseLogger): Promise<FastifyInstance> {
@@ -58,7 +61,7 @@ export async function buildServer(ctx: ApiContext, logger: FastifyBaseLogger): P
         status: tooLong ? 414 : 400, code: tooLong ? 'URI_TOO_LONG' : 'INVALID_REQUEST', type: 'invalid_request',
         message: tooLong ? 'A path segment of the URL is too long' : 'The URL is not valid: check its %-encoding',
       };
-      const render = PREFIX_ERRORS.find(([prefix]) => (req.raw.url ?? '').startsWith(prefix))?.[1];
+      const render = DIALECTS.find((d) => (req.raw.url ?? '').startsWith(`${d.prefix}/`))?.urlError;
       const { status, body } = render ? render(c, req as unknown as FastifyRequest) : { status: c.status, body: nativeErrorBody(c) };
       (reply as unknown as FastifyReply).code(status).send(body);
       // these replies skip the onResponse hook: write the request's one line here
@@ -144,11 +147,7 @@ export async function buildServer(ctx: ApiContext, logger: FastifyBaseLogger): P
   registerOpsRoutes(app, ctx);
   registerStatusRoute(app, ctx);
   registerWebhookRoutes(app, ctx);
-  // vendor dialects (docs/dialects.md): each under its own prefix, with its own error shape
-  await app.register(finevoiceDialect(ctx), { prefix: '/finevoice' });
-  await app.register(aicloneDialect(ctx), { prefix: '/aiclone' });
-  await app.register(modelhunterDialect(ctx), { prefix: '/modelhunter' });
-  await app.register(cambDialect(ctx), { prefix: '/camb' });
+  for (const d of DIALECTS) await app.register(d.plugin(ctx), { prefix: d.prefix });
   registerWebRoutes(app, ctx);
   return app;
 }

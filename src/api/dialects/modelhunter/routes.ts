@@ -10,7 +10,7 @@ import type { Task, TaskStatus } from '../../../core/task.js';
 import { decodeCursor, encodeCursor } from '../../native/cursor.js';
 import { createTask } from '../shared/create.js';
 import { fieldError, int, str } from '../shared/fields.js';
-import { dialectPlugin } from '../shared/plugin.js';
+import { dialectPlugin, type ErrorRenderer } from '../shared/plugin.js';
 import { answerTask, readTask, renderContext } from '../shared/read-task.js';
 import { RenderedTaskCache } from '../../rendered-cache.js';
 import { canRetry, createRequest, errorBody, retryRequest, STATUS, toTask } from './map.js';
@@ -45,12 +45,15 @@ const statusFilter = (raw: string): TaskStatus[] => {
 };
 const UNSUPPORTED_FILTERS = ['provider', 'modelId', 'startDate', 'endDate', 'search'];
 
+/** The vendor's error shape; its 401 codes tell a missing Authorization header from a bad one. */
+export const renderModelhunterError: ErrorRenderer = (e, req) => errorBody(e, req.headers.authorization !== undefined);
+
 export function modelhunterDialect(ctx: ApiContext): FastifyPluginAsync {
   const routedTo = (t: Task) => ctx.registry.providerFor(t.model)?.id ?? null;
   const data = (t: Task, req: FastifyRequest) => ({ success: true, data: toTask(t, renderContext(ctx, req), routedTo(t)) });
 
   const rendered = new RenderedTaskCache(4 * 1024 * 1024);
-  return dialectPlugin((e, req) => errorBody(e, req.headers.authorization !== undefined), (app) => {
+  return dialectPlugin(renderModelhunterError, (app) => {
     app.post<{ Params: { provider: string; capability: string } }>('/api/v1/:provider/:capability', { schema: { response: { 202: Envelope } } }, async (req, reply) => {
       // the provider segment names the vendor's upstream; genq routes by model, so it is not used
       const { task } = await createTask(ctx, req, createRequest(req.params.capability, req.body), 'modelhunter');
