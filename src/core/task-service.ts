@@ -314,7 +314,7 @@ export class TaskService {
     const next = transition(task, t, now);
     const event = eventName(t, next);
     const settle = settlementFor(task.status, next);
-    let delivery = t.type === 'progress' ? undefined : deliveryFor(next, event, now, this.opts.webhookRetryS ?? DEFAULT_WEBHOOK_RETRY_S);
+    let delivery = t.type === 'progress' ? undefined : deliveryFor(next, event, now, this.webhookRetryUntil(now));
     // a deliverer in this process with a free slot takes the message as it is stored (no claim write)
     const claimedUntil = delivery ? this.localDeliverer?.take() ?? null : null;
     if (delivery && claimedUntil !== null) delivery = { ...delivery, claimed_until: claimedUntil };

@@ -31,14 +31,14 @@ export function normaliseWebhook(spec: WebhookSpec, checkUrl: (url: string) => v
 export const newMessageId = (): string => `msg_${newId().replace(/-/g, '')}`;
 
 /** The message a change of `task` to `event` stores, if its webhook asked for that event. */
-export function deliveryFor(task: Task, event: string, now: number, retryS: number, id?: string): NewDelivery | undefined {
+export function deliveryFor(task: Task, event: string, now: number, retryUntil: number): NewDelivery | undefined {
   const hook = task.webhook;
   if (!hook) return undefined;
   const events = hook.events ?? DEFAULT_WEBHOOK_EVENTS;
   if (!events.includes(event)) return undefined;
   return {
     // made only for a message that is stored: every task change passes through here
-    id: id ?? newMessageId(), account_id: task.account_id, task_id: task.id, event, url: hook.url, format: hook.format ?? 'native',
-    task: JSON.stringify(task), created_at: now, retry_until: now + retryS * 1000,
+    id: newMessageId(), account_id: task.account_id, task_id: task.id, event, url: hook.url, format: hook.format ?? 'native',
+    task: JSON.stringify(task), created_at: now, retry_until: retryUntil,
   };
 }

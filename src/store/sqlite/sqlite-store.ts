@@ -297,7 +297,7 @@ export class SqliteStore implements Store {
           version: (r.version as number) + 1,
         });
         this.appendEvent(t, 'task.running');
-        const message = deliveryFor(t, 'task.running', o.now, ((o.webhookRetryUntil ?? o.now) - o.now) / 1000);
+        const message = deliveryFor(t, 'task.running', o.now, o.webhookRetryUntil ?? o.now);
         if (message) deliveries.insertDelivery(this.q, message);
         return t;
       });
